@@ -1,0 +1,564 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries implements store.Reader and store.Tx on a querier.
+type queries struct {
+	db       querier
+	d        *dialect
+	writable bool
+	// detached statements ignore the caller's cancellation (see batcher).
+	detached bool
+}
+
+var _ store.Tx = (*queries)(nil)
+
+func (q *queries) ctx(ctx context.Context) context.Context {
+	if q.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if !q.writable {
+		return nil, store.ErrReadOnly
+	}
+	res, err := q.db.ExecContext(q.ctx(ctx), q.d.rebind(query), args...)
+	return res, q.d.translate(err)
+}
+
+func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.db.QueryContext(q.ctx(ctx), q.d.rebind(query), args...)
+}
+
+func (q *queries) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.db.QueryRowContext(q.ctx(ctx), q.d.rebind(query), args...)
+}
+
+// micros and fromMicros store times as UTC microseconds since the epoch,
+// the one representation both backends hold exactly.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// notFound wraps store.ErrNotFound with what was looked for.
+func notFound(err error, what string, key any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s %v: %w", what, key, store.ErrNotFound)
+	}
+	return fmt.Errorf("sqlstore: get %s %v: %w", what, key, err)
+}
+
+func conflictError(constraint string, err error) error {
+	return &store.ConflictError{Constraint: constraint, Err: err}
+}
+
+// mustAffect turns "no row changed" into ErrNotFound.
+func mustAffect(res sql.Result, what, id string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlstore: %s %s: %w", what, id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s %s: %w", what, id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// placeholders returns "?, ?, …" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// ---- instance and access keys ----
+
+func (q *queries) GetInstance(ctx context.Context) (store.Instance, error) {
+	var in store.Instance
+	var created int64
+	err := q.row(ctx, `SELECT instance_id, identity_store_id, owner_account_id, name, status, created_at
+		FROM instance WHERE singleton = 1`).Scan(&in.InstanceID, &in.IdentityStoreID, &in.OwnerAccountID, &in.Name, &in.Status, &created)
+	if err != nil {
+		return in, notFound(err, "instance", 1)
+	}
+	in.CreatedAt = fromMicros(created)
+	return in, nil
+}
+
+func (q *queries) CreateInstance(ctx context.Context, in store.Instance) (bool, error) {
+	res, err := q.exec(ctx, `INSERT INTO instance (singleton, instance_id, identity_store_id, owner_account_id, name, status, created_at)
+		VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (singleton) DO NOTHING`,
+		in.InstanceID, in.IdentityStoreID, in.OwnerAccountID, in.Name, in.Status, micros(in.CreatedAt))
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: create instance: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: create instance: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (q *queries) GetAccessKey(ctx context.Context, id string) (store.AccessKey, error) {
+	var k store.AccessKey
+	var created int64
+	err := q.row(ctx, `SELECT id, secret_sealed, principal_arn, account_id, status, created_at FROM access_keys WHERE id = ?`, id).
+		Scan(&k.ID, &k.SecretSealed, &k.PrincipalARN, &k.AccountID, &k.Status, &created)
+	if err != nil {
+		return k, notFound(err, "access key", id)
+	}
+	k.CreatedAt = fromMicros(created)
+	return k, nil
+}
+
+func (q *queries) PutAccessKey(ctx context.Context, k store.AccessKey) error {
+	_, err := q.exec(ctx, `INSERT INTO access_keys (id, secret_sealed, principal_arn, account_id, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET status = excluded.status`,
+		k.ID, k.SecretSealed, k.PrincipalARN, k.AccountID, k.Status, micros(k.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("sqlstore: put access key %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+// ---- users ----
+
+const userColumns = `id, user_name, user_name_key, email_key, display_name, status, profile,
+	created_at, created_by, updated_at, updated_by, version`
+
+func scanUser(s interface{ Scan(...any) error }) (store.User, error) {
+	var (
+		u                store.User
+		email            sql.NullString
+		profile          string
+		created, updated int64
+	)
+	if err := s.Scan(&u.ID, &u.UserName, &u.UserNameKey, &email, &u.DisplayName, &u.Status, &profile,
+		&created, &u.CreatedBy, &updated, &u.UpdatedBy, &u.Version); err != nil {
+		return u, err
+	}
+	u.EmailKey = email.String
+	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if err := json.Unmarshal([]byte(profile), &u.Profile); err != nil {
+		return u, fmt.Errorf("sqlstore: decode profile of user %s: %w", u.ID, err)
+	}
+	return u, nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (q *queries) GetUser(ctx context.Context, id string) (store.User, error) {
+	u, err := scanUser(q.row(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return u, notFound(err, "user", id)
+	}
+	return u, nil
+}
+
+func (q *queries) GetUserByKey(ctx context.Context, attribute, key string) (store.User, error) {
+	var col string
+	switch attribute {
+	case "user_name":
+		col = "user_name_key"
+	case "email":
+		col = "email_key"
+	default:
+		return store.User{}, fmt.Errorf("sqlstore: users have no unique attribute %q", attribute)
+	}
+	u, err := scanUser(q.row(ctx, `SELECT `+userColumns+` FROM users WHERE `+col+` = ?`, key))
+	if err != nil {
+		return u, notFound(err, "user with "+attribute, key)
+	}
+	return u, nil
+}
+
+func (q *queries) GetUserByExternalID(ctx context.Context, issuer, id string) (store.User, error) {
+	u, err := scanUser(q.row(ctx, `SELECT `+userColumns+` FROM users WHERE id =
+		(SELECT owner_id FROM external_ids WHERE kind = 'user' AND issuer = ? AND external_id = ?)`, issuer, id))
+	if err != nil {
+		return u, notFound(err, "user with external id", issuer)
+	}
+	return u, nil
+}
+
+func (q *queries) ListUsers(ctx context.Context, lq store.ListQuery) ([]store.User, error) {
+	rows, err := q.query(ctx, `SELECT `+userColumns+` FROM users WHERE id > ? ORDER BY id LIMIT ?`, lq.After, lq.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func (q *queries) CountUsers(ctx context.Context) (int, error) {
+	return q.count(ctx, "users")
+}
+
+func (q *queries) count(ctx context.Context, table string) (int, error) {
+	var n int
+	if err := q.row(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlstore: count %s: %w", table, err)
+	}
+	return n, nil
+}
+
+func (q *queries) CreateUser(ctx context.Context, u store.User) error {
+	profile, err := json.Marshal(u.Profile)
+	if err != nil {
+		return fmt.Errorf("sqlstore: encode profile of user %s: %w", u.ID, err)
+	}
+	if _, err := q.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.UserName, u.UserNameKey, nullable(u.EmailKey), u.DisplayName, u.Status, string(profile),
+		micros(u.CreatedAt), u.CreatedBy, micros(u.UpdatedAt), u.UpdatedBy, u.Version); err != nil {
+		return fmt.Errorf("sqlstore: create user %s: %w", u.ID, err)
+	}
+	return q.putExternalIDs(ctx, "user", u.ID, u.Profile.ExternalIDs)
+}
+
+func (q *queries) UpdateUser(ctx context.Context, u store.User) error {
+	profile, err := json.Marshal(u.Profile)
+	if err != nil {
+		return fmt.Errorf("sqlstore: encode profile of user %s: %w", u.ID, err)
+	}
+	res, err := q.exec(ctx, `UPDATE users SET user_name = ?, user_name_key = ?, email_key = ?, display_name = ?, status = ?,
+		profile = ?, updated_at = ?, updated_by = ?, version = ? WHERE id = ? AND version = ?`,
+		u.UserName, u.UserNameKey, nullable(u.EmailKey), u.DisplayName, u.Status, string(profile),
+		micros(u.UpdatedAt), u.UpdatedBy, u.Version, u.ID, u.Version-1)
+	if err != nil {
+		return fmt.Errorf("sqlstore: update user %s: %w", u.ID, err)
+	}
+	if err := mustAffect(res, "user", u.ID); err != nil {
+		return err
+	}
+	return q.putExternalIDs(ctx, "user", u.ID, u.Profile.ExternalIDs)
+}
+
+func (q *queries) DeleteUser(ctx context.Context, id string) error {
+	res, err := q.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete user %s: %w", id, err)
+	}
+	if err := mustAffect(res, "user", id); err != nil {
+		return err
+	}
+	if _, err := q.exec(ctx, `DELETE FROM memberships WHERE user_id = ?`, id); err != nil {
+		return fmt.Errorf("sqlstore: delete memberships of user %s: %w", id, err)
+	}
+	return q.putExternalIDs(ctx, "user", id, nil)
+}
+
+// putExternalIDs replaces the external ids indexed for an owner.
+func (q *queries) putExternalIDs(ctx context.Context, kind, owner string, ids []store.ExternalID) error {
+	if _, err := q.exec(ctx, `DELETE FROM external_ids WHERE owner_id = ?`, owner); err != nil {
+		return fmt.Errorf("sqlstore: clear external ids of %s %s: %w", kind, owner, err)
+	}
+	for _, x := range ids {
+		if _, err := q.exec(ctx, `INSERT INTO external_ids (kind, issuer, external_id, owner_id) VALUES (?, ?, ?, ?)`,
+			kind, x.Issuer, x.ID, owner); err != nil {
+			return fmt.Errorf("sqlstore: index external id of %s %s: %w", kind, owner, err)
+		}
+	}
+	return nil
+}
+
+// ---- groups ----
+
+const groupColumns = `id, display_name, display_name_key, description, external_ids,
+	created_at, created_by, updated_at, updated_by, version`
+
+func scanGroup(s interface{ Scan(...any) error }) (store.Group, error) {
+	var (
+		g                store.Group
+		ext              string
+		created, updated int64
+	)
+	if err := s.Scan(&g.ID, &g.DisplayName, &g.DisplayNameKey, &g.Description, &ext,
+		&created, &g.CreatedBy, &updated, &g.UpdatedBy, &g.Version); err != nil {
+		return g, err
+	}
+	g.CreatedAt, g.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if ext != "" && ext != "null" {
+		if err := json.Unmarshal([]byte(ext), &g.ExternalIDs); err != nil {
+			return g, fmt.Errorf("sqlstore: decode external ids of group %s: %w", g.ID, err)
+		}
+	}
+	return g, nil
+}
+
+func (q *queries) GetGroup(ctx context.Context, id string) (store.Group, error) {
+	g, err := scanGroup(q.row(ctx, `SELECT `+groupColumns+` FROM groups WHERE id = ?`, id))
+	if err != nil {
+		return g, notFound(err, "group", id)
+	}
+	return g, nil
+}
+
+func (q *queries) GetGroupByDisplayName(ctx context.Context, key string) (store.Group, error) {
+	g, err := scanGroup(q.row(ctx, `SELECT `+groupColumns+` FROM groups WHERE display_name_key = ?`, key))
+	if err != nil {
+		return g, notFound(err, "group named", key)
+	}
+	return g, nil
+}
+
+func (q *queries) GetGroupByExternalID(ctx context.Context, issuer, id string) (store.Group, error) {
+	g, err := scanGroup(q.row(ctx, `SELECT `+groupColumns+` FROM groups WHERE id =
+		(SELECT owner_id FROM external_ids WHERE kind = 'group' AND issuer = ? AND external_id = ?)`, issuer, id))
+	if err != nil {
+		return g, notFound(err, "group with external id", issuer)
+	}
+	return g, nil
+}
+
+func (q *queries) ListGroups(ctx context.Context, lq store.ListQuery) ([]store.Group, error) {
+	rows, err := q.query(ctx, `SELECT `+groupColumns+` FROM groups WHERE id > ? ORDER BY id LIMIT ?`, lq.After, lq.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list groups: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Group
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: list groups: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+func (q *queries) CountGroups(ctx context.Context) (int, error) { return q.count(ctx, "groups") }
+
+func encodeExternalIDs(ids []store.ExternalID) (string, error) {
+	if len(ids) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(ids)
+	return string(b), err
+}
+
+func (q *queries) CreateGroup(ctx context.Context, g store.Group) error {
+	ext, err := encodeExternalIDs(g.ExternalIDs)
+	if err != nil {
+		return fmt.Errorf("sqlstore: encode group %s: %w", g.ID, err)
+	}
+	if _, err := q.exec(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.ID, g.DisplayName, g.DisplayNameKey, g.Description, ext,
+		micros(g.CreatedAt), g.CreatedBy, micros(g.UpdatedAt), g.UpdatedBy, g.Version); err != nil {
+		return fmt.Errorf("sqlstore: create group %s: %w", g.ID, err)
+	}
+	return q.putExternalIDs(ctx, "group", g.ID, g.ExternalIDs)
+}
+
+func (q *queries) UpdateGroup(ctx context.Context, g store.Group) error {
+	ext, err := encodeExternalIDs(g.ExternalIDs)
+	if err != nil {
+		return fmt.Errorf("sqlstore: encode group %s: %w", g.ID, err)
+	}
+	res, err := q.exec(ctx, `UPDATE groups SET display_name = ?, display_name_key = ?, description = ?, external_ids = ?,
+		updated_at = ?, updated_by = ?, version = ? WHERE id = ? AND version = ?`,
+		g.DisplayName, g.DisplayNameKey, g.Description, ext, micros(g.UpdatedAt), g.UpdatedBy, g.Version, g.ID, g.Version-1)
+	if err != nil {
+		return fmt.Errorf("sqlstore: update group %s: %w", g.ID, err)
+	}
+	if err := mustAffect(res, "group", g.ID); err != nil {
+		return err
+	}
+	return q.putExternalIDs(ctx, "group", g.ID, g.ExternalIDs)
+}
+
+func (q *queries) DeleteGroup(ctx context.Context, id string) error {
+	res, err := q.exec(ctx, `DELETE FROM groups WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete group %s: %w", id, err)
+	}
+	if err := mustAffect(res, "group", id); err != nil {
+		return err
+	}
+	if _, err := q.exec(ctx, `DELETE FROM memberships WHERE group_id = ?`, id); err != nil {
+		return fmt.Errorf("sqlstore: delete memberships of group %s: %w", id, err)
+	}
+	return q.putExternalIDs(ctx, "group", id, nil)
+}
+
+// ---- memberships ----
+
+const membershipColumns = `id, group_id, user_id, created_at, created_by`
+
+func scanMembership(s interface{ Scan(...any) error }) (store.Membership, error) {
+	var m store.Membership
+	var created int64
+	err := s.Scan(&m.ID, &m.GroupID, &m.UserID, &created, &m.CreatedBy)
+	m.CreatedAt = fromMicros(created)
+	return m, err
+}
+
+func (q *queries) GetMembership(ctx context.Context, id string) (store.Membership, error) {
+	m, err := scanMembership(q.row(ctx, `SELECT `+membershipColumns+` FROM memberships WHERE id = ?`, id))
+	if err != nil {
+		return m, notFound(err, "membership", id)
+	}
+	return m, nil
+}
+
+func (q *queries) GetMembershipByPair(ctx context.Context, groupID, userID string) (store.Membership, error) {
+	m, err := scanMembership(q.row(ctx, `SELECT `+membershipColumns+` FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID))
+	if err != nil {
+		return m, notFound(err, "membership of user in group", groupID)
+	}
+	return m, nil
+}
+
+func (q *queries) ListMemberships(ctx context.Context, mq store.MembershipQuery) ([]store.Membership, error) {
+	col, key := "group_id", mq.GroupID
+	if mq.GroupID == "" {
+		col, key = "user_id", mq.UserID
+	}
+	rows, err := q.query(ctx, `SELECT `+membershipColumns+` FROM memberships WHERE `+col+` = ? AND id > ? ORDER BY id LIMIT ?`,
+		key, mq.After, mq.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list memberships: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Membership
+	for rows.Next() {
+		m, err := scanMembership(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: list memberships: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (q *queries) MemberGroups(ctx context.Context, userID string, groupIDs []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(groupIDs))
+	if len(groupIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(groupIDs)+1)
+	args = append(args, userID)
+	for _, g := range groupIDs {
+		args = append(args, g)
+	}
+	rows, err := q.query(ctx, `SELECT group_id FROM memberships WHERE user_id = ? AND group_id IN (`+placeholders(len(groupIDs))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: member groups of %s: %w", userID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			return nil, fmt.Errorf("sqlstore: member groups of %s: %w", userID, err)
+		}
+		out[g] = true
+	}
+	return out, rows.Err()
+}
+
+func (q *queries) CreateMembership(ctx context.Context, m store.Membership) error {
+	if _, err := q.exec(ctx, `INSERT INTO memberships (`+membershipColumns+`) VALUES (?, ?, ?, ?, ?)`,
+		m.ID, m.GroupID, m.UserID, micros(m.CreatedAt), m.CreatedBy); err != nil {
+		return fmt.Errorf("sqlstore: create membership %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+func (q *queries) DeleteMembership(ctx context.Context, id string) error {
+	res, err := q.exec(ctx, `DELETE FROM memberships WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete membership %s: %w", id, err)
+	}
+	return mustAffect(res, "membership", id)
+}
+
+// ---- audit ----
+
+func (q *queries) AppendAuditEvents(ctx context.Context, events ...store.AuditEvent) error {
+	for _, e := range events {
+		if _, err := q.exec(ctx, `INSERT INTO audit_events (event_id, event_time, source, name, principal, error_code, document)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			e.EventID, micros(e.Time), e.Source, e.Name, e.Principal, e.ErrorCode, string(e.Document)); err != nil {
+			return fmt.Errorf("sqlstore: append audit event %s: %w", e.EventID, err)
+		}
+	}
+	return nil
+}
+
+func (q *queries) ListAuditEvents(ctx context.Context, aq store.AuditQuery) ([]store.AuditEvent, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if aq.Before > 0 {
+		where, args = append(where, "seq < ?"), append(args, aq.Before)
+	}
+	if aq.EventName != "" {
+		where, args = append(where, "name = ?"), append(args, aq.EventName)
+	}
+	if aq.Principal != "" {
+		where, args = append(where, "principal = ?"), append(args, aq.Principal)
+	}
+	if !aq.Since.IsZero() {
+		where, args = append(where, "event_time >= ?"), append(args, micros(aq.Since))
+	}
+	if !aq.Until.IsZero() {
+		where, args = append(where, "event_time < ?"), append(args, micros(aq.Until))
+	}
+	query := `SELECT seq, event_id, event_time, source, name, principal, error_code, document FROM audit_events`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY seq DESC LIMIT ?"
+	args = append(args, aq.Limit)
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list audit events: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AuditEvent
+	for rows.Next() {
+		var (
+			e   store.AuditEvent
+			t   int64
+			doc string
+		)
+		if err := rows.Scan(&e.Seq, &e.EventID, &t, &e.Source, &e.Name, &e.Principal, &e.ErrorCode, &doc); err != nil {
+			return nil, fmt.Errorf("sqlstore: list audit events: %w", err)
+		}
+		e.Time, e.Document = fromMicros(t), []byte(doc)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

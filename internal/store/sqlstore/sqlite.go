@@ -1,0 +1,161 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"syscall"
+)
+
+// sqlitePragmas are applied to every connection. WAL lets readers run beside
+// the writer; synchronous=FULL makes each COMMIT durable before it is
+// acknowledged (the group-commit writer pays that fsync once per batch).
+var sqlitePragmas = []string{
+	"journal_mode(WAL)",
+	"synchronous(FULL)",
+	"busy_timeout(10000)",
+	"foreign_keys(1)",
+	"cache_size(-16000)",
+}
+
+func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("sqlstore: sqlite needs a database path")
+	}
+	if strings.ContainsAny(cfg.Path, "?#") {
+		return nil, fmt.Errorf("sqlstore: sqlite path %q must not contain ? or #", cfg.Path)
+	}
+	release, err := lockFile(cfg.Path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	d := &dialect{
+		name:      "sqlite",
+		conflict:  sqliteConflict,
+		retryable: func(error) bool { return false },
+	}
+	write, err := sql.Open(sqliteDriver, sqliteDSN(cfg.Path, false))
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+
+	read, err := sql.Open(sqliteDriver, sqliteDSN(cfg.Path, true))
+	if err != nil {
+		write.Close()
+		release()
+		return nil, fmt.Errorf("sqlstore: open sqlite readers: %w", err)
+	}
+	n := cfg.MaxConns
+	if n <= 0 {
+		n = max(4, runtime.GOMAXPROCS(0)*2)
+	}
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	read.SetConnMaxIdleTime(0)
+
+	db := &DB{
+		queries: queries{db: read, d: d},
+		dialect: d,
+		read:    read,
+		write:   write,
+		release: release,
+		log:     cfg.Logger,
+	}
+	// Create the file and switch it to WAL through the writer before any
+	// reader (query_only) connection touches it.
+	if err := db.Ping(ctx); err != nil {
+		var one int
+		if err2 := write.QueryRowContext(ctx, "SELECT 1").Scan(&one); err2 != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlstore: open %s: %w", cfg.Path, err2)
+		}
+	}
+	db.batcher = newBatcher(write, d, cfg.Logger)
+	return db, nil
+}
+
+func sqliteDSN(path string, readOnly bool) string {
+	q := url.Values{}
+	for _, p := range sqlitePragmas {
+		q.Add("_pragma", p)
+	}
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// sqliteConflict recognises a uniqueness violation by SQLite's message,
+// which every driver passes through: "UNIQUE constraint failed: t.a, t.b".
+func sqliteConflict(err error) (string, bool) {
+	msg := err.Error()
+	i := strings.Index(msg, "UNIQUE constraint failed: ")
+	if i < 0 {
+		return "", false
+	}
+	cols := msg[i+len("UNIQUE constraint failed: "):]
+	if j := strings.Index(cols, " ("); j >= 0 {
+		cols = cols[:j]
+	}
+	return constraintName(strings.Split(cols, ", ")), true
+}
+
+// constraintName turns SQLite's "table.column" list into the index name the
+// migrations give that constraint (the name PostgreSQL reports), so that
+// callers see one name whatever the backend.
+func constraintName(cols []string) string {
+	table, _, _ := strings.Cut(cols[0], ".")
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		_, names[i], _ = strings.Cut(c, ".")
+	}
+	key := table + "(" + strings.Join(names, ",") + ")"
+	if n, ok := uniqueIndexes[key]; ok {
+		return n
+	}
+	return table + "_" + strings.Join(names, "_")
+}
+
+// uniqueIndexes maps SQLite's column lists to the names of the unique
+// indexes and primary keys in the migrations. A test checks it against the
+// schema so a new index cannot be forgotten.
+var uniqueIndexes = map[string]string{
+	"users(id)":                             "users_pkey",
+	"users(user_name_key)":                  "users_user_name_key",
+	"users(email_key)":                      "users_email_key",
+	"groups(id)":                            "groups_pkey",
+	"groups(display_name_key)":              "groups_display_name_key",
+	"memberships(id)":                       "memberships_pkey",
+	"memberships(group_id,user_id)":         "memberships_pair",
+	"external_ids(kind,issuer,external_id)": "external_ids_pkey",
+	"access_keys(id)":                       "access_keys_pkey",
+	"audit_events(event_id)":                "audit_events_event_id",
+	"instance(singleton)":                   "instance_pkey",
+}
+
+// lockFile takes an exclusive lock so that two processes never open the same
+// SQLite database: SQLite would serialise them, but each would believe its
+// in-process writer is the only one.
+func lockFile(path string) (func() error, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sqlstore: %s is in use by another process: %w", path, err)
+	}
+	return f.Close, nil
+}
