@@ -141,6 +141,7 @@ var uniqueIndexes = map[string]string{
 	"memberships(group_id,user_id)":         "memberships_pair",
 	"external_ids(kind,issuer,external_id)": "external_ids_pkey",
 	"access_keys(id)":                       "access_keys_pkey",
+	"audit_events(seq)":                     "audit_events_pkey",
 	"audit_events(event_id)":                "audit_events_event_id",
 	"instance(singleton)":                   "instance_pkey",
 }
