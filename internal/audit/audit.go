@@ -1,0 +1,181 @@
+// Package audit records CloudTrail-shaped events for every API call and
+// every sign-in step.
+//
+// An adapter starts an Event when a request arrives and puts it in the
+// request's context. A domain service that changes state calls Stage inside
+// its store transaction, so the change and its event commit together: if the
+// event cannot be written the change does not happen. Calls that change
+// nothing (reads) and calls that fail are written afterwards by the adapter
+// with Recorder.Record, which also fails closed: a read whose event cannot be
+// written is answered with an error.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/arn"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// EventVersion is the CloudTrail record format version Gatehouse writes.
+const EventVersion = "1.11"
+
+// Event is one CloudTrail record. Field names and JSON keys follow the
+// CloudTrail record contents reference.
+type Event struct {
+	EventVersion        string         `json:"eventVersion"`
+	UserIdentity        UserIdentity   `json:"userIdentity"`
+	EventTime           string         `json:"eventTime"`
+	EventSource         string         `json:"eventSource"`
+	EventName           string         `json:"eventName"`
+	AWSRegion           string         `json:"awsRegion"`
+	SourceIPAddress     string         `json:"sourceIPAddress"`
+	UserAgent           string         `json:"userAgent"`
+	ErrorCode           string         `json:"errorCode,omitempty"`
+	ErrorMessage        string         `json:"errorMessage,omitempty"`
+	RequestParameters   any            `json:"requestParameters"`
+	ResponseElements    any            `json:"responseElements"`
+	AdditionalEventData map[string]any `json:"additionalEventData,omitempty"`
+	RequestID           string         `json:"requestID,omitempty"`
+	EventID             string         `json:"eventID"`
+	ReadOnly            bool           `json:"readOnly"`
+	EventType           string         `json:"eventType"`
+	ManagementEvent     bool           `json:"managementEvent"`
+	RecipientAccountID  string         `json:"recipientAccountId"`
+	EventCategory       string         `json:"eventCategory"`
+	ServiceEventDetails map[string]any `json:"serviceEventDetails,omitempty"`
+
+	at     time.Time
+	staged bool
+}
+
+// UserIdentity says who made the call.
+type UserIdentity struct {
+	Type        string `json:"type"` // IAMUser, AssumedRole, IdentityCenterUser, Unknown, AWSService
+	PrincipalID string `json:"principalId,omitempty"`
+	ARN         string `json:"arn,omitempty"`
+	AccountID   string `json:"accountId,omitempty"`
+	AccessKeyID string `json:"accessKeyId,omitempty"`
+	UserName    string `json:"userName,omitempty"`
+	// OnBehalfOf names the identity store user for portal and sign-in
+	// events, as CloudTrail does for Identity Center users.
+	OnBehalfOf *OnBehalfOf `json:"onBehalfOf,omitempty"`
+	// CredentialID is set for calls made with portal tokens.
+	CredentialID string `json:"credentialId,omitempty"`
+}
+
+// OnBehalfOf identifies an Identity Center user.
+type OnBehalfOf struct {
+	UserID           string `json:"userId"`
+	IdentityStoreARN string `json:"identityStoreArn"`
+}
+
+// Hidden replaces sensitive values in requestParameters and
+// responseElements, as CloudTrail does.
+const Hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+// NewEvent starts an event for a call at time at.
+func NewEvent(at time.Time, source, name string) *Event {
+	at = at.UTC()
+	return &Event{
+		EventVersion:    EventVersion,
+		EventTime:       at.Format(time.RFC3339),
+		EventSource:     source,
+		EventName:       name,
+		EventID:         arn.NewUUID(),
+		EventType:       "AwsApiCall",
+		ManagementEvent: true,
+		EventCategory:   "Management",
+		UserIdentity:    UserIdentity{Type: "Unknown"},
+		at:              at,
+	}
+}
+
+// Fail marks the event as the record of a failed call.
+func (e *Event) Fail(code, message string) {
+	e.ErrorCode, e.ErrorMessage = code, message
+	e.ResponseElements = nil
+}
+
+// Staged reports whether the event was written inside a transaction (whose
+// success the caller must still check).
+func (e *Event) Staged() bool { return e.staged }
+
+// record turns the event into its stored form.
+func (e *Event) record() (store.AuditEvent, error) {
+	doc, err := json.Marshal(e)
+	if err != nil {
+		return store.AuditEvent{}, fmt.Errorf("audit: encode event %s: %w", e.EventID, err)
+	}
+	principal := e.UserIdentity.ARN
+	if e.UserIdentity.OnBehalfOf != nil {
+		principal = e.UserIdentity.OnBehalfOf.UserID
+	}
+	return store.AuditEvent{
+		EventID: e.EventID, Time: e.at, Source: e.EventSource, Name: e.EventName,
+		Principal: principal, ErrorCode: e.ErrorCode, Document: doc,
+	}, nil
+}
+
+type ctxKey struct{}
+
+// NewContext returns ctx carrying the event of the current call.
+func NewContext(ctx context.Context, e *Event) context.Context {
+	return context.WithValue(ctx, ctxKey{}, e)
+}
+
+// FromContext returns the event of the current call, if any.
+func FromContext(ctx context.Context) (*Event, bool) {
+	e, ok := ctx.Value(ctxKey{}).(*Event)
+	return e, ok
+}
+
+// ErrNoEvent is returned by Stage when the context carries no event: a
+// change without an audit record must not happen.
+var ErrNoEvent = errors.New("audit: no event for this change")
+
+// Stage writes the context's event, with its response elements, inside the
+// transaction of the change it records. A transaction that is retried stages
+// the event again; one that rolls back takes the event with it.
+func Stage(ctx context.Context, tx store.Tx, response any) error {
+	e, ok := FromContext(ctx)
+	if !ok {
+		return ErrNoEvent
+	}
+	e.ResponseElements = response
+	e.ReadOnly = false
+	rec, err := e.record()
+	if err != nil {
+		return err
+	}
+	if err := tx.AppendAuditEvents(ctx, rec); err != nil {
+		return fmt.Errorf("audit: stage %s: %w", e.EventName, err)
+	}
+	e.staged = true
+	return nil
+}
+
+// Recorder writes events that are not part of a change.
+type Recorder struct {
+	store store.Store
+}
+
+// NewRecorder returns a recorder writing to s.
+func NewRecorder(s store.Store) *Recorder { return &Recorder{store: s} }
+
+// Record writes e in a transaction of its own and returns only once it is
+// durable.
+func (r *Recorder) Record(ctx context.Context, e *Event) error {
+	rec, err := e.record()
+	if err != nil {
+		return err
+	}
+	if err := r.store.Update(ctx, func(tx store.Tx) error { return tx.AppendAuditEvents(ctx, rec) }); err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.EventName, err)
+	}
+	return nil
+}
