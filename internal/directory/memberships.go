@@ -1,0 +1,92 @@
+package directory
+
+import (
+	"context"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/fault"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// CreateMembership adds a user to a group.
+func (s *Service) CreateMembership(ctx context.Context, groupID, userID string) (store.Membership, error) {
+	m := store.Membership{ID: newID(s.identityStoreID), GroupID: groupID, UserID: userID, CreatedAt: s.now().UTC(), CreatedBy: actor(ctx)}
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.GetGroup(ctx, groupID); err != nil {
+			return translate(err, func() error { return fault.NotFoundf(ResourceGroup, groupID, "Group does not exist") })
+		}
+		if _, err := tx.GetUser(ctx, userID); err != nil {
+			return translate(err, func() error { return fault.NotFoundf(ResourceUser, userID, "Member does not exist") })
+		}
+		if err := tx.CreateMembership(ctx, m); err != nil {
+			return translate(err, nil)
+		}
+		return audit.Stage(ctx, tx, map[string]string{"identityStoreId": s.identityStoreID, "membershipId": m.ID})
+	})
+	if err != nil {
+		return store.Membership{}, err
+	}
+	return m, nil
+}
+
+// GetMembership returns a membership by id.
+func (s *Service) GetMembership(ctx context.Context, id string) (store.Membership, error) {
+	m, err := s.store.GetMembership(ctx, id)
+	return m, translate(err, func() error { return membershipNotFound(id) })
+}
+
+// FindMembershipID returns the id of the membership of a user in a group.
+func (s *Service) FindMembershipID(ctx context.Context, groupID, userID string) (string, error) {
+	m, err := s.store.GetMembershipByPair(ctx, groupID, userID)
+	if err != nil {
+		return "", translate(err, func() error { return membershipNotFound("") })
+	}
+	return m.ID, nil
+}
+
+// DeleteMembership removes a user from a group.
+func (s *Service) DeleteMembership(ctx context.Context, id string) error {
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteMembership(ctx, id); err != nil {
+			return translate(err, func() error { return membershipNotFound(id) })
+		}
+		return audit.Stage(ctx, tx, nil)
+	})
+}
+
+// ListGroupMembers pages through the memberships of a group.
+func (s *Service) ListGroupMembers(ctx context.Context, groupID, after string, limit int) ([]store.Membership, bool, error) {
+	if _, err := s.GetGroup(ctx, groupID); err != nil {
+		return nil, false, err
+	}
+	return s.listMemberships(ctx, store.MembershipQuery{GroupID: groupID, After: after, Limit: limit})
+}
+
+// ListUserGroups pages through the memberships of a user.
+func (s *Service) ListUserGroups(ctx context.Context, userID, after string, limit int) ([]store.Membership, bool, error) {
+	if _, err := s.GetUser(ctx, userID); err != nil {
+		return nil, false, err
+	}
+	return s.listMemberships(ctx, store.MembershipQuery{UserID: userID, After: after, Limit: limit})
+}
+
+func (s *Service) listMemberships(ctx context.Context, q store.MembershipQuery) ([]store.Membership, bool, error) {
+	limit := clampLimit(q.Limit)
+	q.Limit = limit + 1
+	ms, err := s.store.ListMemberships(ctx, q)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(ms) > limit {
+		return ms[:limit], true, nil
+	}
+	return ms, false, nil
+}
+
+// IsMemberInGroups reports, for each group, whether the user belongs to it.
+func (s *Service) IsMemberInGroups(ctx context.Context, userID string, groupIDs []string) (map[string]bool, error) {
+	if _, err := s.GetUser(ctx, userID); err != nil {
+		return nil, err
+	}
+	return s.store.MemberGroups(ctx, userID, groupIDs)
+}
