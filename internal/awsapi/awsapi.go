@@ -1,0 +1,185 @@
+// Package awsapi is the AWS wire plumbing shared by every AWS-compatible
+// API Gateway serves: JSON 1.1 dispatch on X-Amz-Target, error bodies in
+// the shape the SDKs parse, SigV4 authentication of the caller, model
+// validation of the input, timestamps, opaque page tokens and the audit
+// event of each call.
+//
+// The service adapters (identitystore, ssoadmin, …) only declare their
+// operations as typed functions; everything a real client can observe about
+// the protocol lives here, once.
+package awsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/fault"
+)
+
+// Caller is the authenticated principal of a request.
+type Caller struct {
+	AccessKeyID string
+	// PrincipalARN is the IAM identity, e.g.
+	// arn:aws:iam::111122223333:user/gatehouse-admin.
+	PrincipalARN string
+	PrincipalID  string
+	AccountID    string
+	// Type is the CloudTrail userIdentity type: IAMUser or AssumedRole.
+	Type     string
+	UserName string
+	// SessionToken is set for temporary credentials.
+	SessionToken string
+}
+
+type callerKey struct{}
+
+// WithCaller returns ctx carrying the authenticated caller.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the authenticated caller of the request.
+func CallerFrom(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	return c, ok
+}
+
+// Error is an error as it goes on the wire.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	// Fields are extra members of the error body (for example Reason,
+	// ResourceType, ResourceId).
+	Fields map[string]any
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// NewError returns a wire error.
+func NewError(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// InternalMessage is what callers see of a failure inside Gatehouse.
+const InternalMessage = "An internal error occurred. Please retry your request."
+
+// FaultMapper turns a domain fault into a service's wire error. A service
+// supplies one where its exception names differ from DefaultFaultMapper.
+type FaultMapper func(f *fault.Error) *Error
+
+// DefaultFaultMapper maps faults to the exception names most AWS JSON
+// services share (identitystore, sso-admin).
+func DefaultFaultMapper(f *fault.Error) *Error {
+	if f.Code != "" {
+		return &Error{Status: http.StatusBadRequest, Code: f.Code, Message: f.Message}
+	}
+	e := &Error{Status: http.StatusBadRequest, Message: f.Message}
+	switch f.Kind {
+	case fault.Invalid:
+		e.Code = "ValidationException"
+	case fault.NotFound:
+		e.Code = "ResourceNotFoundException"
+		e.Fields = map[string]any{}
+		if f.ResourceType != "" {
+			e.Fields["ResourceType"] = f.ResourceType
+		}
+		if f.ResourceID != "" {
+			e.Fields["ResourceId"] = f.ResourceID
+		}
+	case fault.Conflict:
+		e.Code = "ConflictException"
+		if f.Reason != "" {
+			e.Fields = map[string]any{"Reason": f.Reason}
+		}
+	case fault.Denied:
+		e.Code = "AccessDeniedException"
+	case fault.Unauthenticated:
+		e.Code = "UnrecognizedClientException"
+	case fault.Throttled:
+		e.Code = "ThrottlingException"
+	case fault.QuotaExceeded:
+		e.Code = "ServiceQuotaExceededException"
+	case fault.NotImplemented:
+		e.Status, e.Code = http.StatusNotImplemented, "NotImplementedException"
+	case fault.Unavailable:
+		e.Status, e.Code = http.StatusServiceUnavailable, "ServiceUnavailableException"
+	default:
+		e.Status, e.Code, e.Message = http.StatusInternalServerError, "InternalServerException", InternalMessage
+	}
+	return e
+}
+
+// toWire turns any error from an operation into a wire error. Errors that
+// are not faults become a generic internal error: their text stays in logs.
+func toWire(err error, mapper FaultMapper) (*Error, bool) {
+	var we *Error
+	if errors.As(err, &we) {
+		return we, false
+	}
+	if f, ok := fault.As(err); ok && f.Kind != fault.Internal {
+		return mapper(f), false
+	}
+	return &Error{Status: http.StatusInternalServerError, Code: "InternalServerException", Message: InternalMessage}, true
+}
+
+// writeJSONError writes an AWS JSON protocol error. botocore reads the code
+// only from __type; other SDKs also look at X-Amzn-ErrorType.
+func writeJSONError(w http.ResponseWriter, contentType string, e *Error) {
+	body := make(map[string]any, len(e.Fields)+2)
+	for k, v := range e.Fields {
+		body[k] = v
+	}
+	body["__type"] = e.Code
+	body["Message"] = e.Message
+	if rid := w.Header().Get("x-amzn-RequestId"); rid != "" {
+		if _, ok := body["RequestId"]; !ok && e.Fields != nil {
+			body["RequestId"] = rid
+		}
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	w.WriteHeader(e.Status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// Time is a timestamp that JSON-encodes as AWS JSON protocols do: epoch
+// seconds as a number, with milliseconds as a fraction.
+type Time time.Time
+
+// MarshalJSON encodes the time as epoch seconds.
+func (t Time) MarshalJSON() ([]byte, error) {
+	tt := time.Time(t)
+	ms := tt.UnixMilli()
+	if ms%1000 == 0 {
+		return strconv.AppendInt(nil, ms/1000, 10), nil
+	}
+	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', 3, 64), nil
+}
+
+// UnmarshalJSON decodes epoch seconds (integer or fractional).
+func (t *Time) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return fmt.Errorf("awsapi: timestamp %s is not epoch seconds", b)
+	}
+	sec, frac := math.Modf(f)
+	*t = Time(time.Unix(int64(sec), int64(frac*1e9)).UTC())
+	return nil
+}
+
+// TimePtr returns a pointer to t as a Time, or nil for the zero time, for
+// optional response members.
+func TimePtr(t time.Time) *Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := Time(t)
+	return &v
+}

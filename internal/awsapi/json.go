@@ -1,0 +1,216 @@
+package awsapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
+)
+
+// MaxBodyBytes bounds the body of an AWS API request. The largest legitimate
+// input (a 32 KiB policy document escaped into JSON) fits many times over.
+const MaxBodyBytes = 1 << 20
+
+// JSONContentType is the content type of JSON 1.1 requests and responses.
+const JSONContentType = "application/x-amz-json-1.1"
+
+// Operation is one operation of a service.
+type Operation struct {
+	// ReadOnly operations change nothing; their audit event is written
+	// after the call. Mutations stage theirs inside their transaction.
+	ReadOnly bool
+	// Call decodes the (validated) input, performs the operation and
+	// returns the output to encode.
+	Call func(ctx context.Context, input []byte) (any, error)
+}
+
+// Op builds an Operation from a typed function. The input is decoded with
+// encoding/json after model validation has checked its shape.
+func Op[In, Out any](readOnly bool, fn func(ctx context.Context, in *In) (*Out, error)) Operation {
+	return Operation{ReadOnly: readOnly, Call: func(ctx context.Context, body []byte) (any, error) {
+		in := new(In)
+		if len(bytes.TrimSpace(body)) > 0 {
+			if err := json.Unmarshal(body, in); err != nil {
+				return nil, NewError(http.StatusBadRequest, "SerializationException", "%s", describeDecodeError(err))
+			}
+		}
+		out, err := fn(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}}
+}
+
+func describeDecodeError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("Unexpected value type for member %s", te.Field)
+	}
+	return "Malformed request body"
+}
+
+// Validator checks a request body against the service model.
+type Validator interface {
+	// Validate returns a wire error for input that breaks the model, or
+	// nil.
+	Validate(operation string, body []byte) *Error
+	// Redact returns the input as CloudTrail shows it: parsed, with
+	// sensitive members hidden.
+	Redact(operation string, body []byte) any
+	// Known reports whether the model has the operation.
+	Known(operation string) bool
+}
+
+// Authenticator verifies the signature of a request and names its caller.
+type Authenticator interface {
+	Authenticate(r *http.Request, body []byte, signingName string) (Caller, *Error)
+}
+
+// JSONService is one JSON 1.1 service.
+type JSONService struct {
+	// TargetPrefix is the X-Amz-Target prefix, e.g. "AWSIdentityStore".
+	TargetPrefix string
+	// SigningName is the SigV4 service name, e.g. "identitystore".
+	SigningName string
+	// EventSource is the CloudTrail eventSource.
+	EventSource string
+	Validator   Validator
+	Operations  map[string]Operation
+	// MapFault turns domain faults into this service's exceptions;
+	// DefaultFaultMapper when nil.
+	MapFault FaultMapper
+}
+
+// JSONRouter serves the JSON 1.1 services on one listener, dispatching on
+// the X-Amz-Target header.
+type JSONRouter struct {
+	Services  map[string]*JSONService // by target prefix
+	Auth      Authenticator
+	Audit     *audit.Recorder
+	Log       *slog.Logger
+	Region    string
+	AccountID string
+}
+
+// Handles reports whether r is a JSON 1.1 request for one of the services.
+func (jr *JSONRouter) Handles(r *http.Request) bool {
+	prefix, _, ok := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	if !ok {
+		return false
+	}
+	_, known := jr.Services[prefix]
+	return known
+}
+
+// ServeHTTP handles one JSON 1.1 call from arrival to audited answer.
+func (jr *JSONRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	info := reqinfo.FromContext(r.Context())
+	prefix, opName, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	svc := jr.Services[prefix]
+	if svc == nil {
+		writeJSONError(w, JSONContentType, NewError(http.StatusBadRequest, "UnknownOperationException", ""))
+		return
+	}
+	ev := audit.NewEvent(info.Received, svc.EventSource, opName)
+	ev.AWSRegion, ev.SourceIPAddress, ev.UserAgent = jr.Region, info.SourceIP, info.UserAgent
+	ev.RequestID, ev.RecipientAccountID = info.RequestID, jr.AccountID
+	mapper := svc.MapFault
+	if mapper == nil {
+		mapper = DefaultFaultMapper
+	}
+
+	fail := func(e *Error) {
+		ev.Fail(e.Code, e.Message)
+		if err := jr.Audit.Record(r.Context(), ev); err != nil {
+			jr.Log.Error("audit write failed", "event", opName, "request_id", info.RequestID, "err", err)
+			e = &Error{Status: http.StatusInternalServerError, Code: "InternalServerException", Message: InternalMessage}
+		}
+		writeJSONError(w, JSONContentType, e)
+	}
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			fail(NewError(http.StatusRequestEntityTooLarge, "SerializationException", "Request body is larger than %d bytes", MaxBodyBytes))
+			return
+		}
+		fail(NewError(http.StatusBadRequest, "SerializationException", "Could not read the request body"))
+		return
+	}
+
+	caller, authErr := jr.Auth.Authenticate(r, body, svc.SigningName)
+	if authErr != nil {
+		fail(authErr)
+		return
+	}
+	ev.UserIdentity = audit.UserIdentity{
+		Type: caller.Type, PrincipalID: caller.PrincipalID, ARN: caller.PrincipalARN,
+		AccountID: caller.AccountID, AccessKeyID: caller.AccessKeyID, UserName: caller.UserName,
+	}
+
+	op, ok := svc.Operations[opName]
+	if !ok {
+		if svc.Validator != nil && svc.Validator.Known(opName) {
+			fail(NewError(http.StatusNotImplemented, "NotImplementedException",
+				"%s is not implemented by Gatehouse yet; see docs/api-coverage.md", opName))
+			return
+		}
+		fail(NewError(http.StatusBadRequest, "UnknownOperationException", ""))
+		return
+	}
+	ev.ReadOnly = op.ReadOnly
+	if svc.Validator != nil {
+		if verr := svc.Validator.Validate(opName, body); verr != nil {
+			fail(verr)
+			return
+		}
+		ev.RequestParameters = svc.Validator.Redact(opName, body)
+	}
+
+	ctx := audit.NewContext(WithCaller(r.Context(), caller), ev)
+	out, err := callSafely(ctx, op, body)
+	if err != nil {
+		wire, internal := toWire(err, mapper)
+		if internal {
+			jr.Log.Error("operation failed", "operation", prefix+"."+opName, "request_id", info.RequestID, "err", err)
+		}
+		fail(wire)
+		return
+	}
+	if !ev.Staged() {
+		if err := jr.Audit.Record(ctx, ev); err != nil {
+			jr.Log.Error("audit write failed", "event", opName, "request_id", info.RequestID, "err", err)
+			writeJSONError(w, JSONContentType, &Error{Status: http.StatusInternalServerError, Code: "InternalServerException", Message: InternalMessage})
+			return
+		}
+	}
+	buf, err := json.Marshal(out)
+	if err != nil {
+		jr.Log.Error("encode response", "operation", opName, "err", err)
+		writeJSONError(w, JSONContentType, &Error{Status: http.StatusInternalServerError, Code: "InternalServerException", Message: InternalMessage})
+		return
+	}
+	w.Header().Set("Content-Type", JSONContentType)
+	w.Write(buf)
+}
+
+// callSafely runs an operation and turns a panic into an internal error, so
+// one bad request never takes the server down.
+func callSafely(ctx context.Context, op Operation, body []byte) (out any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("awsapi: operation panicked: %v", p)
+		}
+	}()
+	return op.Call(ctx, body)
+}
