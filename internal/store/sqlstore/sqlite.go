@@ -34,6 +34,14 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// SQLite gives the -wal and -shm files the mode of the database file,
+	// so creating it owner-only keeps all three private.
+	if f, err := os.OpenFile(cfg.Path, os.O_CREATE|os.O_RDWR, 0o600); err == nil {
+		f.Close()
+	} else {
+		release()
+		return nil, fmt.Errorf("sqlstore: create %s: %w", cfg.Path, err)
+	}
 	d := &dialect{
 		name:      "sqlite",
 		conflict:  sqliteConflict,

@@ -1,0 +1,236 @@
+// Package identitystore serves the AWS Identity Store API
+// (AWSIdentityStore.*, JSON 1.1) on top of the directory service.
+//
+// The wire types mirror the identitystore service model; the store's
+// profile types already carry the model's member names, so user attributes
+// pass through unchanged.
+package identitystore
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/awsapi"
+	"github.com/gatehouse/gatehouse/internal/directory"
+	"github.com/gatehouse/gatehouse/internal/fault"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// api holds the adapter's dependencies.
+type api struct {
+	dir   *directory.Service
+	pager *awsapi.Pager
+}
+
+// Service returns the identitystore service description for the router.
+func Service(dir *directory.Service, pager *awsapi.Pager, v awsapi.Validator) *awsapi.JSONService {
+	a := &api{dir: dir, pager: pager}
+	return &awsapi.JSONService{
+		TargetPrefix: "AWSIdentityStore",
+		SigningName:  "identitystore",
+		EventSource:  "identitystore.amazonaws.com",
+		Validator:    v,
+		Operations: map[string]awsapi.Operation{
+			"CreateUser":                    awsapi.Op(false, a.createUser),
+			"DescribeUser":                  awsapi.Op(true, a.describeUser),
+			"UpdateUser":                    awsapi.Op(false, a.updateUser),
+			"DeleteUser":                    awsapi.Op(false, a.deleteUser),
+			"ListUsers":                     awsapi.Op(true, a.listUsers),
+			"GetUserId":                     awsapi.Op(true, a.getUserID),
+			"CreateGroup":                   awsapi.Op(false, a.createGroup),
+			"DescribeGroup":                 awsapi.Op(true, a.describeGroup),
+			"UpdateGroup":                   awsapi.Op(false, a.updateGroup),
+			"DeleteGroup":                   awsapi.Op(false, a.deleteGroup),
+			"ListGroups":                    awsapi.Op(true, a.listGroups),
+			"GetGroupId":                    awsapi.Op(true, a.getGroupID),
+			"CreateGroupMembership":         awsapi.Op(false, a.createMembership),
+			"DeleteGroupMembership":         awsapi.Op(false, a.deleteMembership),
+			"DescribeGroupMembership":       awsapi.Op(true, a.describeMembership),
+			"GetGroupMembershipId":          awsapi.Op(true, a.getMembershipID),
+			"ListGroupMemberships":          awsapi.Op(true, a.listMemberships),
+			"ListGroupMembershipsForMember": awsapi.Op(true, a.listMembershipsForMember),
+			"IsMemberInGroups":              awsapi.Op(true, a.isMemberInGroups),
+		},
+	}
+}
+
+// ---- wire types ----
+
+type storeRef struct {
+	IdentityStoreID string `json:"IdentityStoreId"`
+}
+
+// User is the model's User shape.
+type User struct {
+	IdentityStoreID   string                     `json:"IdentityStoreId"`
+	UserID            string                     `json:"UserId"`
+	UserName          string                     `json:"UserName,omitempty"`
+	ExternalIDs       []store.ExternalID         `json:"ExternalIds,omitempty"`
+	Name              *store.Name                `json:"Name,omitempty"`
+	DisplayName       string                     `json:"DisplayName,omitempty"`
+	NickName          string                     `json:"NickName,omitempty"`
+	ProfileURL        string                     `json:"ProfileUrl,omitempty"`
+	Emails            []store.Email              `json:"Emails,omitempty"`
+	Addresses         []store.Address            `json:"Addresses,omitempty"`
+	PhoneNumbers      []store.PhoneNumber        `json:"PhoneNumbers,omitempty"`
+	UserType          string                     `json:"UserType,omitempty"`
+	Title             string                     `json:"Title,omitempty"`
+	PreferredLanguage string                     `json:"PreferredLanguage,omitempty"`
+	Locale            string                     `json:"Locale,omitempty"`
+	Timezone          string                     `json:"Timezone,omitempty"`
+	UserStatus        string                     `json:"UserStatus,omitempty"`
+	Photos            []store.Photo              `json:"Photos,omitempty"`
+	Website           string                     `json:"Website,omitempty"`
+	Birthdate         string                     `json:"Birthdate,omitempty"`
+	Roles             []store.Role               `json:"Roles,omitempty"`
+	CreatedAt         *awsapi.Time               `json:"CreatedAt,omitempty"`
+	CreatedBy         string                     `json:"CreatedBy,omitempty"`
+	UpdatedAt         *awsapi.Time               `json:"UpdatedAt,omitempty"`
+	UpdatedBy         string                     `json:"UpdatedBy,omitempty"`
+	Extensions        map[string]json.RawMessage `json:"Extensions,omitempty"`
+}
+
+// userOut renders a user; extensions appear only when asked for, as the API
+// documents.
+func userOut(u store.User, storeID string, extensions []string) *User {
+	p := u.Profile
+	out := &User{
+		IdentityStoreID: storeID, UserID: u.ID, UserName: u.UserName, ExternalIDs: p.ExternalIDs, Name: p.Name,
+		DisplayName: u.DisplayName, NickName: p.NickName, ProfileURL: p.ProfileURL, Emails: p.Emails,
+		Addresses: p.Addresses, PhoneNumbers: p.PhoneNumbers, UserType: p.UserType, Title: p.Title,
+		PreferredLanguage: p.PreferredLanguage, Locale: p.Locale, Timezone: p.Timezone, UserStatus: u.Status,
+		Photos: p.Photos, Website: p.Website, Birthdate: p.Birthdate, Roles: p.Roles,
+		CreatedAt: awsapi.TimePtr(u.CreatedAt), CreatedBy: u.CreatedBy, UpdatedAt: awsapi.TimePtr(u.UpdatedAt), UpdatedBy: u.UpdatedBy,
+	}
+	for _, name := range extensions {
+		if v, ok := p.Extensions[name]; ok {
+			if out.Extensions == nil {
+				out.Extensions = map[string]json.RawMessage{}
+			}
+			out.Extensions[name] = v
+		}
+	}
+	return out
+}
+
+// Group is the model's Group shape.
+type Group struct {
+	GroupID         string             `json:"GroupId"`
+	DisplayName     string             `json:"DisplayName,omitempty"`
+	ExternalIDs     []store.ExternalID `json:"ExternalIds,omitempty"`
+	Description     string             `json:"Description,omitempty"`
+	CreatedAt       *awsapi.Time       `json:"CreatedAt,omitempty"`
+	UpdatedAt       *awsapi.Time       `json:"UpdatedAt,omitempty"`
+	CreatedBy       string             `json:"CreatedBy,omitempty"`
+	UpdatedBy       string             `json:"UpdatedBy,omitempty"`
+	IdentityStoreID string             `json:"IdentityStoreId"`
+}
+
+func groupOut(g store.Group, storeID string) *Group {
+	return &Group{
+		GroupID: g.ID, DisplayName: g.DisplayName, ExternalIDs: g.ExternalIDs, Description: g.Description,
+		CreatedAt: awsapi.TimePtr(g.CreatedAt), UpdatedAt: awsapi.TimePtr(g.UpdatedAt), CreatedBy: g.CreatedBy, UpdatedBy: g.UpdatedBy,
+		IdentityStoreID: storeID,
+	}
+}
+
+// MemberID is the model's MemberId union.
+type MemberID struct {
+	UserID string `json:"UserId,omitempty"`
+}
+
+// Membership is the model's GroupMembership shape.
+type Membership struct {
+	IdentityStoreID string       `json:"IdentityStoreId"`
+	MembershipID    string       `json:"MembershipId,omitempty"`
+	GroupID         string       `json:"GroupId,omitempty"`
+	MemberID        *MemberID    `json:"MemberId,omitempty"`
+	CreatedAt       *awsapi.Time `json:"CreatedAt,omitempty"`
+	UpdatedAt       *awsapi.Time `json:"UpdatedAt,omitempty"`
+	CreatedBy       string       `json:"CreatedBy,omitempty"`
+	UpdatedBy       string       `json:"UpdatedBy,omitempty"`
+}
+
+func membershipOut(m store.Membership, storeID string) Membership {
+	return Membership{
+		IdentityStoreID: storeID, MembershipID: m.ID, GroupID: m.GroupID, MemberID: &MemberID{UserID: m.UserID},
+		CreatedAt: awsapi.TimePtr(m.CreatedAt), UpdatedAt: awsapi.TimePtr(m.CreatedAt), CreatedBy: m.CreatedBy, UpdatedBy: m.CreatedBy,
+	}
+}
+
+// AttributeOperation is the model's AttributeOperation.
+type AttributeOperation struct {
+	AttributePath  string          `json:"AttributePath"`
+	AttributeValue json.RawMessage `json:"AttributeValue"`
+}
+
+func operations(in []AttributeOperation) []directory.AttributeOperation {
+	out := make([]directory.AttributeOperation, len(in))
+	for i, op := range in {
+		out[i] = directory.AttributeOperation{Path: op.AttributePath, Value: op.AttributeValue}
+	}
+	return out
+}
+
+// Filter is the deprecated ListUsers/ListGroups filter.
+type Filter struct {
+	AttributePath  string `json:"AttributePath"`
+	AttributeValue string `json:"AttributeValue"`
+}
+
+// AlternateIdentifier is the model's union of an external id and a unique
+// attribute.
+type AlternateIdentifier struct {
+	ExternalID *store.ExternalID `json:"ExternalId,omitempty"`
+	Unique     *struct {
+		AttributePath  string          `json:"AttributePath"`
+		AttributeValue json.RawMessage `json:"AttributeValue"`
+	} `json:"UniqueAttribute,omitempty"`
+}
+
+// uniqueValue reads the document-typed value of a unique attribute, which
+// must be a string for every attribute that can be unique.
+func uniqueValue(raw json.RawMessage) (string, error) {
+	var s string
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", fault.Invalidf("attribute value cannot be empty or null for attribute path")
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fault.Invalidf("attribute value must be a string for a unique attribute")
+	}
+	return s, nil
+}
+
+// page applies the token of a listing and returns the position to resume
+// after.
+func (a *api) page(scope, token string) (string, error) {
+	return a.pager.Decode("identitystore:"+scope, token)
+}
+
+func (a *api) next(scope string, more bool, last string) string {
+	if !more {
+		return ""
+	}
+	return a.pager.Encode("identitystore:"+scope, last)
+}
+
+func checkFilters(filters []Filter, path string) (string, error) {
+	if len(filters) == 0 {
+		return "", nil
+	}
+	f := filters[0]
+	if !strings.EqualFold(f.AttributePath, path) {
+		return "", fault.Invalidf("Invalid filter attribute path %s; %s is the only supported attribute path", f.AttributePath, path)
+	}
+	return f.AttributeValue, nil
+}
+
+func maxResults(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// ctxStore checks the request's identity store id.
+func (a *api) check(id string) error { return a.dir.CheckStore(id) }
