@@ -77,11 +77,11 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	router := &awsapi.JSONRouter{
-		Services: map[string]*awsapi.JSONService{},
-		Auth:     awsapi.NewSigV4Auth(principals{keys: accessKeys}, []string{cfg.Region}, now),
-		Audit:    audit.NewRecorder(db),
-		Log:      log,
-		Region:   cfg.Region,
+		Services:  map[string]*awsapi.JSONService{},
+		Auth:      awsapi.NewSigV4Auth(principals{keys: accessKeys}, []string{cfg.Region}, now),
+		Audit:     audit.NewRecorder(db),
+		Log:       log,
+		Region:    cfg.Region,
 		AccountID: inst.OwnerAccountID,
 	}
 	for _, svc := range []*awsapi.JSONService{

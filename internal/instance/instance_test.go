@@ -55,8 +55,8 @@ func TestEnsureCreatesOnce(t *testing.T) {
 	}
 	for re, v := range map[string]string{
 		`^arn:aws:sso:::instance/ssoins-[0-9a-f]{16}$`: in.ARN,
-		`^d-[0-9a-f]{10}$`:                             in.IdentityStoreID,
-		`^[0-9]{12}$`:                                  in.OwnerAccountID,
+		`^d-[0-9a-f]{10}$`: in.IdentityStoreID,
+		`^[0-9]{12}$`:      in.OwnerAccountID,
 	} {
 		if !regexp.MustCompile(re).MatchString(v) {
 			t.Errorf("%q does not match %s", v, re)
