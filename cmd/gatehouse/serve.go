@@ -21,12 +21,14 @@ import (
 	"github.com/gatehouse/gatehouse/internal/instance"
 	"github.com/gatehouse/gatehouse/internal/keyring"
 	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
 )
 
 // app is a wired Gatehouse: its handler and what must be closed after it.
 type app struct {
 	handler  http.Handler
+	store    store.Store
 	instance instance.Instance
 	boot     *instance.Bootstrap
 	close    func() error
@@ -90,7 +92,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		router.Services[svc.TargetPrefix] = svc
 	}
 	h := server.New(server.Options{Store: db, JSON: router, Log: log, Trusted: cfg.trustedProxies(), Now: now})
-	return &app{handler: h, instance: inst, boot: boot, close: db.Close}, nil
+	return &app{handler: h, store: db, instance: inst, boot: boot, close: db.Close}, nil
 }
 
 // principals resolves access keys for SigV4 verification.
