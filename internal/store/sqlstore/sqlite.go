@@ -5,8 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
+		"os"
 	"runtime"
 	"strings"
 	"syscall"
@@ -15,12 +14,12 @@ import (
 // sqlitePragmas are applied to every connection. WAL lets readers run beside
 // the writer; synchronous=FULL makes each COMMIT durable before it is
 // acknowledged (the group-commit writer pays that fsync once per batch).
-var sqlitePragmas = []string{
-	"journal_mode(WAL)",
-	"synchronous(FULL)",
-	"busy_timeout(10000)",
-	"foreign_keys(1)",
-	"cache_size(-16000)",
+var sqlitePragmas = [][2]string{
+	{"journal_mode", "WAL"},
+	{"synchronous", "FULL"},
+	{"busy_timeout", "10000"},
+	{"foreign_keys", "1"},
+	{"cache_size", "-16000"},
 }
 
 func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
@@ -90,19 +89,6 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	db.batcher = newBatcher(write, d, cfg.Logger)
 	return db, nil
-}
-
-func sqliteDSN(path string, readOnly bool) string {
-	q := url.Values{}
-	for _, p := range sqlitePragmas {
-		q.Add("_pragma", p)
-	}
-	if readOnly {
-		q.Add("_pragma", "query_only(1)")
-	} else {
-		q.Set("_txlock", "immediate")
-	}
-	return "file:" + path + "?" + q.Encode()
 }
 
 // sqliteConflict recognises a uniqueness violation by SQLite's message,
