@@ -71,59 +71,19 @@ type Store interface {
 	Close() error
 }
 
-// Reader holds every read of the store.
+// Reader holds every read of the store. Each domain declares its reads in
+// its own file (directory.go, system.go, …) and embeds them here.
 type Reader interface {
-	GetInstance(ctx context.Context) (Instance, error)
-	GetAccessKey(ctx context.Context, id string) (AccessKey, error)
-
-	GetUser(ctx context.Context, id string) (User, error)
-	// GetUserByKey finds a user by a unique attribute: "user_name" or
-	// "email", compared by their normalized keys.
-	GetUserByKey(ctx context.Context, attribute, key string) (User, error)
-	GetUserByExternalID(ctx context.Context, issuer, id string) (User, error)
-	ListUsers(ctx context.Context, q ListQuery) ([]User, error)
-	CountUsers(ctx context.Context) (int, error)
-
-	GetGroup(ctx context.Context, id string) (Group, error)
-	GetGroupByDisplayName(ctx context.Context, key string) (Group, error)
-	GetGroupByExternalID(ctx context.Context, issuer, id string) (Group, error)
-	ListGroups(ctx context.Context, q ListQuery) ([]Group, error)
-	CountGroups(ctx context.Context) (int, error)
-
-	GetMembership(ctx context.Context, id string) (Membership, error)
-	GetMembershipByPair(ctx context.Context, groupID, userID string) (Membership, error)
-	// ListMemberships lists the memberships of a group (GroupID set) or of a
-	// user (UserID set), in membership id order.
-	ListMemberships(ctx context.Context, q MembershipQuery) ([]Membership, error)
-	// MemberGroups returns which of groupIDs the user belongs to.
-	MemberGroups(ctx context.Context, userID string, groupIDs []string) (map[string]bool, error)
-
-	ListAuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
+	SystemReader
+	DirectoryReader
 }
 
-// Tx is a read-write transaction.
+// Tx is a read-write transaction: every read, and every write of every
+// domain.
 type Tx interface {
 	Reader
-
-	// CreateInstance stores the instance unless one exists; created says
-	// whether this call stored it (another replica may have won the race).
-	CreateInstance(ctx context.Context, in Instance) (created bool, err error)
-	PutAccessKey(ctx context.Context, k AccessKey) error
-
-	CreateUser(ctx context.Context, u User) error
-	// UpdateUser writes u if the stored version is u.Version-1; it returns
-	// ErrNotFound when the user is gone.
-	UpdateUser(ctx context.Context, u User) error
-	DeleteUser(ctx context.Context, id string) error
-
-	CreateGroup(ctx context.Context, g Group) error
-	UpdateGroup(ctx context.Context, g Group) error
-	DeleteGroup(ctx context.Context, id string) error
-
-	CreateMembership(ctx context.Context, m Membership) error
-	DeleteMembership(ctx context.Context, id string) error
-
-	AppendAuditEvents(ctx context.Context, events ...AuditEvent) error
+	SystemWriter
+	DirectoryWriter
 }
 
 // ListQuery pages through a table in key order.

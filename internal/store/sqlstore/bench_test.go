@@ -22,7 +22,7 @@ func benchUser(i int64) store.User {
 	return store.User{
 		ID: fmt.Sprintf("u-%012d", i), UserName: fmt.Sprint("user", i), UserNameKey: fmt.Sprint("user", i),
 		EmailKey: fmt.Sprintf("user%d@example.com", i), DisplayName: "User", Status: "ENABLED",
-		Profile: store.UserProfile{Name: &store.Name{GivenName: "G", FamilyName: "F"}, Emails: []store.Email{{Value: fmt.Sprintf("user%d@example.com", i)}}},
+		Profile:   store.UserProfile{Name: &store.Name{GivenName: "G", FamilyName: "F"}, Emails: []store.Email{{Value: fmt.Sprintf("user%d@example.com", i)}}},
 		CreatedAt: now, UpdatedAt: now, CreatedBy: "bench", UpdatedBy: "bench", Version: 1,
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-		"os"
+	"os"
 	"runtime"
 	"strings"
 	"syscall"
