@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"hash"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -95,6 +96,9 @@ func (SigningKey) String() string { return "[redacted]" }
 
 // GoString returns a redacted placeholder, also for %#v.
 func (SigningKey) GoString() string { return "[redacted]" }
+
+// LogValue keeps the key out of slog output.
+func (SigningKey) LogValue() slog.Value { return slog.StringValue("[redacted]") }
 
 // DeriveSigningKey derives the signing key for secret and scope, as
 // HMAC chains over the date, Region, service and terminator.

@@ -273,6 +273,8 @@ func TestWriteFuzzCorpus(t *testing.T) {
 	// Near misses: what the table tests reject.
 	write("FuzzVerify", "no-signature", "POST", "/", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/identitystore/aws4_request, SignedHeaders=host", "20250101T003000Z", "", []byte("{}"))
 	write("FuzzVerify", "presigned-week", "GET", "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20250101%2Fus-east-1%2Fidentitystore%2Faws4_request&X-Amz-Date=20250101T003000Z&X-Amz-Expires=604801&X-Amz-SignedHeaders=host&X-Amz-Signature=00", "", "", "", []byte(nil))
+	write("FuzzVerify", "query-only-target", "GET", "?X-Amz-Signature=00&X-Amz-Credential=a", "", "", "", []byte(nil))
+	write("FuzzVerify", "absolute-target", "GET", "http://h.example/a/../b?x", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/identitystore/aws4_request, SignedHeaders=host, Signature="+strings.Repeat("0", 64), "20250101T003000Z", "", []byte(nil))
 	write("FuzzCanonical", "dots", "/a/./b/../c//d/", "b=2&a=1&a=&c", "  a   b\t ")
 	write("FuzzCanonical", "escapes", "/%2F%2e%2E/../..", "a+b=c%20d&%41=%zz", "")
 	write("FuzzCanonical", "unicode", "/日本/€", "ключ=значение&%E2%82%AC", "a,  b")

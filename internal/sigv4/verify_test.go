@@ -3,6 +3,7 @@ package sigv4
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -104,8 +105,8 @@ func TestVerifyConcurrent(t *testing.T) {
 			for i := range 200 {
 				r := reqs[(g+i)%len(reqs)]
 				_, e := v.Verify(context.Background(), r, FullBody([]byte(tableBody)))
-				if old := r.Header.Get("X-Amz-Date") < "20250101"; (e == nil) == old {
-					err = e
+				if stale := r.Header.Get("X-Amz-Date") < "20250101"; stale != (e != nil) {
+					err = fmt.Errorf("request dated %s: %v", r.Header.Get("X-Amz-Date"), e)
 				}
 			}
 			done <- err
