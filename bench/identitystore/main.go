@@ -1,0 +1,220 @@
+// Command identitystore is a load generator for the identitystore API. It
+// runs one workload (CreateUser, GetUserId, a ListUsers page,
+// CreateGroupMembership) against each target given, with the real
+// aws-sdk-go-v2 client on loopback, and prints the throughput of each and
+// the ratio to the first target.
+//
+// Every phase is bounded both in operations and in time.
+//
+//	go run ./bench/identitystore -target gatehouse=http://127.0.0.1:18080,AKIA…,SECRET,d-0123456789 \
+//	                             -target moto=http://127.0.0.1:15000,test,test,d-0123456789
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	ids "github.com/aws/aws-sdk-go-v2/service/identitystore"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore/document"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+)
+
+type target struct {
+	name, url, key, secret, store string
+	client                        *ids.Client
+	users                         []string
+	groups                        []string
+}
+
+type targets []*target
+
+func (t *targets) String() string { return fmt.Sprint(len(*t), " targets") }
+
+func (t *targets) Set(v string) error {
+	name, rest, ok := strings.Cut(v, "=")
+	parts := strings.Split(rest, ",")
+	if !ok || len(parts) != 4 {
+		return fmt.Errorf("want name=url,key,secret,storeid")
+	}
+	*t = append(*t, &target{name: name, url: parts[0], key: parts[1], secret: parts[2], store: parts[3]})
+	return nil
+}
+
+type result struct {
+	ops     int
+	elapsed time.Duration
+	errors  int
+	lat     []time.Duration
+}
+
+func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
+
+func (r result) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	sort.Slice(r.lat, func(i, j int) bool { return r.lat[i] < r.lat[j] })
+	return r.lat[int(p*float64(len(r.lat)-1))]
+}
+
+func main() {
+	var ts targets
+	flag.Var(&ts, "target", "name=url,accessKey,secret,identityStoreId (repeatable; the first is the reference)")
+	maxOps := flag.Int("ops", 20000, "maximum operations per phase")
+	maxTime := flag.Duration("time", 5*time.Second, "maximum time per phase")
+	conc := flag.Int("c", 16, "concurrent clients")
+	seedUsers := flag.Int("users", 200, "users created before the measured phases")
+	flag.Parse()
+	if len(ts) == 0 {
+		fmt.Fprintln(os.Stderr, "give at least one -target")
+		os.Exit(2)
+	}
+	ctx := context.Background()
+	transport := &http.Transport{MaxIdleConnsPerHost: *conc * 2, MaxConnsPerHost: *conc * 2}
+	for _, t := range ts {
+		t.client = ids.New(ids.Options{
+			Region:           "us-east-1",
+			Credentials:      credentials.NewStaticCredentialsProvider(t.key, t.secret, ""),
+			BaseEndpoint:     aws.String(t.url),
+			RetryMaxAttempts: 1,
+			HTTPClient:       &http.Client{Transport: transport},
+		})
+		if err := t.seed(ctx, *seedUsers, (*maxOps / *seedUsers)+1); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: seed: %v\n", t.name, err)
+			os.Exit(1)
+		}
+	}
+	phases := []struct {
+		name string
+		op   func(ctx context.Context, t *target, i int) error
+	}{
+		{"CreateUser", func(ctx context.Context, t *target, i int) error {
+			_, err := t.client.CreateUser(ctx, user(t.store, fmt.Sprintf("load-%d", i)))
+			return err
+		}},
+		{"GetUserId", func(ctx context.Context, t *target, i int) error {
+			_, err := t.client.GetUserId(ctx, &ids.GetUserIdInput{IdentityStoreId: &t.store,
+				AlternateIdentifier: &types.AlternateIdentifierMemberUniqueAttribute{Value: types.UniqueAttribute{
+					AttributePath: aws.String("userName"), AttributeValue: document.NewLazyDocument(fmt.Sprintf("seed-%d", i%len(t.users)))}}})
+			return err
+		}},
+		{"ListUsers(page of 50)", func(ctx context.Context, t *target, i int) error {
+			_, err := t.client.ListUsers(ctx, &ids.ListUsersInput{IdentityStoreId: &t.store, MaxResults: aws.Int32(50)})
+			return err
+		}},
+		{"CreateGroupMembership", func(ctx context.Context, t *target, i int) error {
+			_, err := t.client.CreateGroupMembership(ctx, &ids.CreateGroupMembershipInput{IdentityStoreId: &t.store,
+				GroupId: &t.groups[i/len(t.users)], MemberId: &types.MemberIdMemberUserId{Value: t.users[i%len(t.users)]}})
+			return err
+		}},
+	}
+	fmt.Printf("identitystore workload: %d concurrent clients, each phase at most %d ops or %v\n\n", *conc, *maxOps, *maxTime)
+	fmt.Printf("%-24s", "operation")
+	for _, t := range ts {
+		fmt.Printf(" %22s", t.name+" ops/s (p50/p99)")
+	}
+	if len(ts) > 1 {
+		fmt.Printf("  ratio %s/%s", ts[0].name, ts[1].name)
+	}
+	fmt.Println()
+	for _, ph := range phases {
+		fmt.Printf("%-24s", ph.name)
+		var rates []float64
+		for _, t := range ts {
+			r := run(ctx, *conc, *maxOps, *maxTime, func(ctx context.Context, i int) error { return ph.op(ctx, t, i) })
+			rates = append(rates, r.rate())
+			cell := fmt.Sprintf("%.0f (%s/%s)", r.rate(), round(r.pct(0.5)), round(r.pct(0.99)))
+			if r.errors > 0 {
+				cell += fmt.Sprintf(" %d errors", r.errors)
+			}
+			fmt.Printf(" %22s", cell)
+		}
+		if len(rates) > 1 {
+			fmt.Printf("  %.1fx", rates[0]/rates[1])
+		}
+		fmt.Println()
+	}
+}
+
+func round(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	default:
+		return d.Round(100 * time.Microsecond).String()
+	}
+}
+
+func user(store, name string) *ids.CreateUserInput {
+	return &ids.CreateUserInput{
+		IdentityStoreId: aws.String(store), UserName: aws.String(name), DisplayName: aws.String(name),
+		Name:   &types.Name{GivenName: aws.String("Load"), FamilyName: aws.String("Test")},
+		Emails: []types.Email{{Value: aws.String(name + "@example.com"), Type: aws.String("work"), Primary: true}},
+	}
+}
+
+// seed creates the users the read phases look up and the groups the
+// membership phase fills.
+func (t *target) seed(ctx context.Context, users, groups int) error {
+	for i := range users {
+		out, err := t.client.CreateUser(ctx, user(t.store, fmt.Sprintf("seed-%d", i)))
+		if err != nil {
+			return err
+		}
+		t.users = append(t.users, aws.ToString(out.UserId))
+	}
+	for i := range groups {
+		out, err := t.client.CreateGroup(ctx, &ids.CreateGroupInput{IdentityStoreId: &t.store, DisplayName: aws.String(fmt.Sprintf("group-%d", i))})
+		if err != nil {
+			return err
+		}
+		t.groups = append(t.groups, aws.ToString(out.GroupId))
+	}
+	return nil
+}
+
+// run performs op with conc workers until maxOps operations or maxTime.
+func run(ctx context.Context, conc, maxOps int, maxTime time.Duration, op func(ctx context.Context, i int) error) result {
+	var (
+		next   atomic.Int64
+		errs   atomic.Int64
+		mu     sync.Mutex
+		lat    []time.Duration
+		wg     sync.WaitGroup
+		start  = time.Now()
+		cutoff = start.Add(maxTime)
+	)
+	for range conc {
+		wg.Go(func() {
+			var mine []time.Duration
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= maxOps || time.Now().After(cutoff) {
+					break
+				}
+				t0 := time.Now()
+				if err := op(ctx, i); err != nil {
+					if errs.Add(1) == 1 {
+						fmt.Fprintln(os.Stderr, "first error:", err)
+					}
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return result{ops: len(lat), elapsed: time.Since(start), errors: int(errs.Load()), lat: lat}
+}
