@@ -109,11 +109,11 @@ func (s *Service) FindUserID(ctx context.Context, attributePath, value string) (
 	if value == "" {
 		return "", fault.Invalidf("attribute value cannot be empty or null for attribute path")
 	}
-	u, err := s.store.GetUserByKey(ctx, attr, Key(strings.TrimSpace(value)))
+	id, err := s.store.GetUserIDByKey(ctx, attr, Key(strings.TrimSpace(value)))
 	if err != nil {
 		return "", translate(err, func() error { return userNotFound("") })
 	}
-	return u.ID, nil
+	return id, nil
 }
 
 // FindUserByExternalID resolves a user from an identifier issued by an

@@ -8,6 +8,8 @@ type DirectoryReader interface {
 	// GetUserByKey finds a user by a unique attribute: "user_name" or
 	// "email", compared by their normalized keys.
 	GetUserByKey(ctx context.Context, attribute, key string) (User, error)
+	// GetUserIDByKey is GetUserByKey for callers that need only the id.
+	GetUserIDByKey(ctx context.Context, attribute, key string) (string, error)
 	GetUserByExternalID(ctx context.Context, issuer, id string) (User, error)
 	ListUsers(ctx context.Context, q ListQuery) ([]User, error)
 	CountUsers(ctx context.Context) (int, error)

@@ -26,6 +26,7 @@ var errClosed = errors.New("sqlstore: store is closed")
 // batch run one after the other, so the outcome is that of some serial order.
 type batcher struct {
 	db    *sql.DB
+	stmts *stmtCache
 	d     *dialect
 	log   *slog.Logger
 	queue chan *writeRequest
@@ -42,8 +43,8 @@ type writeRequest struct {
 	done chan struct{}
 }
 
-func newBatcher(db *sql.DB, d *dialect, log *slog.Logger) *batcher {
-	b := &batcher{db: db, d: d, log: log, queue: make(chan *writeRequest, maxBatch*4), done: make(chan struct{})}
+func newBatcher(db *sql.DB, d *dialect, stmts *stmtCache, log *slog.Logger) *batcher {
+	b := &batcher{db: db, d: d, stmts: stmts, log: log, queue: make(chan *writeRequest, maxBatch*4), done: make(chan struct{})}
 	go b.run()
 	return b
 }
@@ -118,7 +119,7 @@ func (b *batcher) runBatch(batch []*writeRequest) {
 		finish(fmt.Errorf("sqlstore: begin: %w", err))
 		return
 	}
-	q := &queries{db: tx, d: b.d, writable: true, detached: true}
+	q := &queries{db: tx, d: b.d, writable: true, detached: true, stmts: b.stmts}
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
@@ -143,7 +144,7 @@ func (b *batcher) runBatch(batch []*writeRequest) {
 var errBatchBroken = errors.New("sqlstore: write batch aborted")
 
 func (b *batcher) runOne(ctx context.Context, tx *sql.Tx, q *queries, r *writeRequest) (err error) {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+	if _, err := q.exec(ctx, "SAVEPOINT w"); err != nil {
 		return fmt.Errorf("%w: savepoint: %v", errBatchBroken, err)
 	}
 	defer func() {
@@ -152,12 +153,12 @@ func (b *batcher) runOne(ctx context.Context, tx *sql.Tx, q *queries, r *writeRe
 			err = fmt.Errorf("sqlstore: write transaction panicked: %v", p)
 		}
 		if err != nil {
-			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO w"); rerr != nil {
+			if _, rerr := q.exec(ctx, "ROLLBACK TO w"); rerr != nil {
 				err = fmt.Errorf("%w: rollback to savepoint: %v (after %v)", errBatchBroken, rerr, err)
 				return
 			}
 		}
-		if _, rerr := tx.ExecContext(ctx, "RELEASE w"); rerr != nil {
+		if _, rerr := q.exec(ctx, "RELEASE w"); rerr != nil {
 			err = fmt.Errorf("%w: release savepoint: %v", errBatchBroken, rerr)
 		}
 	}()

@@ -26,6 +26,9 @@ type queries struct {
 	writable bool
 	// detached statements ignore the caller's cancellation (see batcher).
 	detached bool
+	// stmts, when set, prepares each query once for the pool that db
+	// belongs to (SQLite only).
+	stmts *stmtCache
 }
 
 var _ store.Tx = (*queries)(nil)
@@ -37,20 +40,53 @@ func (q *queries) ctx(ctx context.Context) context.Context {
 	return ctx
 }
 
+// prepared returns the cached prepared statement for query, bound to the
+// transaction when q runs in one; nil means "run it unprepared".
+func (q *queries) prepared(ctx context.Context, query string) *sql.Stmt {
+	if q.stmts == nil {
+		return nil
+	}
+	s := q.stmts.get(ctx, query)
+	if s == nil {
+		return nil
+	}
+	if tx, ok := q.db.(*sql.Tx); ok {
+		return tx.StmtContext(ctx, s)
+	}
+	return s
+}
+
 func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if !q.writable {
 		return nil, store.ErrReadOnly
 	}
-	res, err := q.db.ExecContext(q.ctx(ctx), q.d.rebind(query), args...)
+	ctx, query = q.ctx(ctx), q.d.rebind(query)
+	var (
+		res sql.Result
+		err error
+	)
+	if s := q.prepared(ctx, query); s != nil {
+		res, err = s.ExecContext(ctx, args...)
+	} else {
+		res, err = q.db.ExecContext(ctx, query, args...)
+	}
 	return res, q.d.translate(err)
 }
 
 func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return q.db.QueryContext(q.ctx(ctx), q.d.rebind(query), args...)
+	ctx, query = q.ctx(ctx), q.d.rebind(query)
+	if s := q.prepared(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return q.db.QueryContext(ctx, query, args...)
 }
 
 func (q *queries) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return q.db.QueryRowContext(q.ctx(ctx), q.d.rebind(query), args...)
+	ctx, query = q.ctx(ctx), q.d.rebind(query)
+	if s := q.prepared(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return q.db.QueryRowContext(ctx, query, args...)
 }
 
 // micros and fromMicros store times as UTC microseconds since the epoch,
@@ -178,15 +214,33 @@ func (q *queries) GetUser(ctx context.Context, id string) (store.User, error) {
 	return u, nil
 }
 
-func (q *queries) GetUserByKey(ctx context.Context, attribute, key string) (store.User, error) {
-	var col string
+// userKeyColumn maps a unique user attribute to its indexed column.
+func userKeyColumn(attribute string) (string, error) {
 	switch attribute {
 	case "user_name":
-		col = "user_name_key"
+		return "user_name_key", nil
 	case "email":
-		col = "email_key"
-	default:
-		return store.User{}, fmt.Errorf("sqlstore: users have no unique attribute %q", attribute)
+		return "email_key", nil
+	}
+	return "", fmt.Errorf("sqlstore: users have no unique attribute %q", attribute)
+}
+
+func (q *queries) GetUserIDByKey(ctx context.Context, attribute, key string) (string, error) {
+	col, err := userKeyColumn(attribute)
+	if err != nil {
+		return "", err
+	}
+	var id string
+	if err := q.row(ctx, `SELECT id FROM users WHERE `+col+` = ?`, key).Scan(&id); err != nil {
+		return "", notFound(err, "user with "+attribute, key)
+	}
+	return id, nil
+}
+
+func (q *queries) GetUserByKey(ctx context.Context, attribute, key string) (store.User, error) {
+	col, err := userKeyColumn(attribute)
+	if err != nil {
+		return store.User{}, err
 	}
 	u, err := scanUser(q.row(ctx, `SELECT `+userColumns+` FROM users WHERE `+col+` = ?`, key))
 	if err != nil {

@@ -51,8 +51,11 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 		release()
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
-	write.SetMaxOpenConns(1)
-	write.SetMaxIdleConns(1)
+	// Writes are serialised by the batcher's single goroutine, not by the
+	// pool: the second connection lets the statement cache prepare a new
+	// query while the writer's transaction holds the first.
+	write.SetMaxOpenConns(2)
+	write.SetMaxIdleConns(2)
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
 
@@ -70,8 +73,9 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(0)
 
+	readStmts, writeStmts := newStmtCache(read), newStmtCache(write)
 	db := &DB{
-		queries: queries{db: read, d: d},
+		queries: queries{db: read, d: d, stmts: readStmts},
 		dialect: d,
 		read:    read,
 		write:   write,
@@ -87,7 +91,8 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 			return nil, fmt.Errorf("sqlstore: open %s: %w", cfg.Path, err2)
 		}
 	}
-	db.batcher = newBatcher(write, d, cfg.Logger)
+	db.batcher = newBatcher(write, d, writeStmts, cfg.Logger)
+	db.stmtCaches = []*stmtCache{readStmts, writeStmts}
 	return db, nil
 }
 

@@ -51,8 +51,10 @@ type DB struct {
 	write   *sql.DB // SQLite: one connection; PostgreSQL: same as read
 	batcher *batcher
 	release func() error // releases the SQLite file lock
-	log     *slog.Logger
-	closeMu sync.Once
+	// stmtCaches are closed before their pools.
+	stmtCaches []*stmtCache
+	log        *slog.Logger
+	closeMu    sync.Once
 }
 
 var _ store.Store = (*DB)(nil)
@@ -103,6 +105,9 @@ func (db *DB) Close() error {
 	db.closeMu.Do(func() {
 		if db.batcher != nil {
 			db.batcher.close()
+		}
+		for _, c := range db.stmtCaches {
+			c.close()
 		}
 		errs = append(errs, db.read.Close())
 		if db.write != db.read {
@@ -177,7 +182,7 @@ func (db *DB) View(ctx context.Context, fn func(r store.Reader) error) error {
 		return fmt.Errorf("sqlstore: begin view: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only; nothing to keep
-	return fn(&queries{db: tx, d: db.dialect})
+	return fn(&queries{db: tx, d: db.dialect, stmts: db.queries.stmts})
 }
 
 // migrate applies, in order, every embedded migration not yet recorded.

@@ -171,6 +171,11 @@ func testUserCRUD(t *testing.T, open Connect) {
 			t.Fatalf("lookup = %v, %v", got.ID, err)
 		}
 	}
+	if id, err := s.GetUserIDByKey(ctx, "email", "user1@example.com"); err != nil || id != u.ID {
+		t.Fatalf("GetUserIDByKey = %q, %v", id, err)
+	}
+	_, err = s.GetUserIDByKey(ctx, "user_name", "nobody")
+	wantNotFound(t, err)
 	_, err = s.GetUserByExternalID(ctx, "okta", "00u2")
 	wantNotFound(t, err)
 
