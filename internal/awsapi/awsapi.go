@@ -14,9 +14,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/fault"
@@ -153,24 +153,45 @@ func writeJSONError(w http.ResponseWriter, contentType string, e *Error) {
 // seconds as a number, with milliseconds as a fraction.
 type Time time.Time
 
-// MarshalJSON encodes the time as epoch seconds.
+// MarshalJSON encodes the time as epoch seconds, with milliseconds as a
+// fraction when there are any.
 func (t Time) MarshalJSON() ([]byte, error) {
-	tt := time.Time(t)
-	ms := tt.UnixMilli()
-	if ms%1000 == 0 {
-		return strconv.AppendInt(nil, ms/1000, 10), nil
+	ms := time.Time(t).UnixMilli()
+	var out []byte
+	if ms < 0 {
+		out, ms = append(out, '-'), -ms
 	}
-	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', 3, 64), nil
+	out = strconv.AppendInt(out, ms/1000, 10)
+	if ms%1000 == 0 {
+		return out, nil
+	}
+	return fmt.Appendf(out, ".%03d", ms%1000), nil
 }
 
-// UnmarshalJSON decodes epoch seconds (integer or fractional).
+// UnmarshalJSON decodes epoch seconds, integer or with a decimal fraction,
+// without going through float64 (which would turn .123 into .122999906).
 func (t *Time) UnmarshalJSON(b []byte) error {
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+	s := string(b)
+	secStr, fracStr, hasFrac := strings.Cut(s, ".")
+	sec, err := strconv.ParseInt(secStr, 10, 64)
+	if err != nil || (hasFrac && (fracStr == "" || len(fracStr) > 9)) {
 		return fmt.Errorf("awsapi: timestamp %s is not epoch seconds", b)
 	}
-	sec, frac := math.Modf(f)
-	*t = Time(time.Unix(int64(sec), int64(frac*1e9)).UTC())
+	var nanos int64
+	if hasFrac {
+		n, err := strconv.ParseUint(fracStr, 10, 32)
+		if err != nil {
+			return fmt.Errorf("awsapi: timestamp %s is not epoch seconds", b)
+		}
+		nanos = int64(n)
+		for range 9 - len(fracStr) {
+			nanos *= 10
+		}
+		if sec < 0 {
+			nanos = -nanos
+		}
+	}
+	*t = Time(time.Unix(sec, nanos).UTC())
 	return nil
 }
 

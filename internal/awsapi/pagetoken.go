@@ -53,7 +53,8 @@ func (p *Pager) Decode(scope, token string) (string, error) {
 	if token == "" {
 		return "", nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	// Strict: a token whose unused trailing bits differ is another token.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil || len(raw) < 9+macLen || raw[0] != 1 {
 		return "", ErrBadToken
 	}
