@@ -421,3 +421,9 @@ func TestIdentityStoreAuditTrail(t *testing.T) {
 		t.Fatal("ListUsers is not marked read-only")
 	}
 }
+
+type idsAttributeOperation = types.AttributeOperation
+
+func attrOp(path, value string) types.AttributeOperation {
+	return types.AttributeOperation{AttributePath: aws.String(path), AttributeValue: document.NewLazyDocument(value)}
+}
