@@ -23,4 +23,4 @@ store=$(awk '/identity store id/ {print $4}' "$work/gatehouse.out")
 echo "machine: $(nproc) cores, $(uname -r); gatehouse $(git rev-parse --short HEAD 2>/dev/null || echo dev); $(moto_server --version 2>/dev/null || python3 -c 'import moto;print("moto", moto.__version__)')"
 "$work/loadgen" \
   -target "gatehouse=http://127.0.0.1:$gh_port,$key,$secret,$store" \
-  -target "moto=http://127.0.0.1:$moto_port,testing,testing,d-0123456789" "$@"
+  -target "moto=http://127.0.0.1:$moto_port,testing,testing,d-0123456789" -ceiling "$@"

@@ -14,6 +14,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"sort"
@@ -74,7 +76,11 @@ func main() {
 	maxTime := flag.Duration("time", 5*time.Second, "maximum time per phase")
 	conc := flag.Int("c", 16, "concurrent clients")
 	seedUsers := flag.Int("users", 200, "users created before the measured phases")
+	ceiling := flag.Bool("ceiling", false, "also run against a trivial in-process server with canned answers: the client's and HTTP's own cost")
 	flag.Parse()
+	if *ceiling {
+		ts = append(ts, &target{name: "ceiling", url: cannedServer(), key: "AKIAEXAMPLE", secret: "secret", store: "d-0123456789"})
+	}
 	if len(ts) == 0 {
 		fmt.Fprintln(os.Stderr, "give at least one -target")
 		os.Exit(2)
@@ -217,4 +223,30 @@ func run(ctx context.Context, conc, maxOps int, maxTime time.Duration, op func(c
 	}
 	wg.Wait()
 	return result{ops: len(lat), elapsed: time.Since(start), errors: int(errs.Load()), lat: lat}
+}
+
+// cannedServer answers every identitystore call with a fixed body, without
+// doing anything. Its throughput is what the client and net/http alone allow
+// on this machine: the ceiling for any server.
+func cannedServer() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	const id = "0123456789-8b0ce7a2-3f5b-4b7e-9d8e-2a1b3c4d5e6f"
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		switch t := r.Header.Get("X-Amz-Target"); {
+		case strings.HasSuffix(t, ".CreateGroup"):
+			w.Write([]byte(`{"IdentityStoreId":"d-0123456789","GroupId":"` + id + `"}`))
+		case strings.HasSuffix(t, ".ListUsers"):
+			w.Write([]byte(`{"Users":[]}`))
+		case strings.HasSuffix(t, ".CreateGroupMembership"):
+			w.Write([]byte(`{"IdentityStoreId":"d-0123456789","MembershipId":"` + id + `"}`))
+		default:
+			w.Write([]byte(`{"IdentityStoreId":"d-0123456789","UserId":"` + id + `"}`))
+		}
+	}))
+	return "http://" + ln.Addr().String()
 }
