@@ -3,6 +3,7 @@ package arn
 import (
 	"regexp"
 	"testing"
+	"time"
 )
 
 func TestParseRoundTrip(t *testing.T) {
@@ -58,5 +59,21 @@ func TestGeneratedShapes(t *testing.T) {
 	}
 	if got := NewResourceID("d-906722b2be")[:11]; got != "906722b2be-" {
 		t.Errorf("resource id prefix = %q", got)
+	}
+}
+
+func TestTimeUUID(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	base := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	prev := ""
+	for i := range 1000 {
+		id := NewTimeUUID(base.Add(time.Duration(i) * time.Millisecond))
+		if !re.MatchString(id) {
+			t.Fatalf("%q is not a version 7 UUID", id)
+		}
+		if id <= prev {
+			t.Fatalf("ids made later do not sort later: %q after %q", id, prev)
+		}
+		prev = id
 	}
 }

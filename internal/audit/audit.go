@@ -86,7 +86,7 @@ func NewEvent(at time.Time, source, name string) *Event {
 		EventTime:       at.Format(time.RFC3339),
 		EventSource:     source,
 		EventName:       name,
-		EventID:         arn.NewUUID(),
+		EventID:         arn.NewTimeUUID(at),
 		EventType:       "AwsApiCall",
 		ManagementEvent: true,
 		EventCategory:   "Management",
