@@ -3,6 +3,8 @@
 // Usage:
 //
 //	gatehouse serve [flags]     run the server (SQLite under ./gatehouse-data by default)
+//	gatehouse policy check ...  validate IAM policy documents
+//	gatehouse policy eval ...   evaluate a request against policy documents
 //	gatehouse version           print the version
 //
 // main is the only place that wires concrete types together: it reads the
@@ -25,7 +27,10 @@ var version = "dev"
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
+		switch {
+		case errors.Is(err, errInvalid), errors.Is(err, errDenied):
+			os.Exit(1) // the answer was printed; the exit code carries it
+		case !errors.Is(err, flag.ErrHelp):
 			fmt.Fprintln(os.Stderr, "gatehouse:", err)
 		}
 		os.Exit(2)
@@ -46,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return serve(ctx, cfg, stdout, stderr)
+	case "policy":
+		return policyCommand(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "gatehouse", version)
 		return nil
@@ -63,6 +70,8 @@ func usage(w io.Writer) {
 
 Usage:
   gatehouse serve [flags]   run the server (gatehouse serve -h lists the flags)
+  gatehouse policy check    validate IAM policy documents (gatehouse policy for details)
+  gatehouse policy eval     evaluate a request against policy documents
   gatehouse version         print the version
 `)
 }
