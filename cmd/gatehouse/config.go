@@ -37,6 +37,14 @@ type Config struct {
 	TrustedProxies []string `json:"trusted_proxies"`
 	LogLevel       string   `json:"log_level"`
 	LogFormat      string   `json:"log_format"`
+	// Mail configures outgoing email (signin_wiring.go).
+	Mail MailConfig `json:"mail"`
+	// Tokens configures sso-oidc and temporary credentials
+	// (credentials_wiring.go).
+	Tokens TokensConfig `json:"tokens"`
+
+	// portal overrides the access portal's sources (tests only).
+	portal portalSources
 }
 
 // DatabaseConfig selects the store.
@@ -174,6 +182,12 @@ func (c *Config) finish() error {
 		if _, err := netip.ParsePrefix(p); err != nil {
 			return fmt.Errorf("trusted_proxies: %q is not a CIDR prefix", p)
 		}
+	}
+	if err := c.Mail.check(); err != nil {
+		return err
+	}
+	if err := c.Tokens.check(); err != nil {
+		return err
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

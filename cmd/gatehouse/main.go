@@ -5,6 +5,7 @@
 //	gatehouse serve [flags]     run the server (SQLite under ./gatehouse-data by default)
 //	gatehouse policy check ...  validate IAM policy documents
 //	gatehouse policy eval ...   evaluate a request against policy documents
+//	gatehouse cli-config ...    print the AWS CLI configuration for Gatehouse
 //	gatehouse version           print the version
 //
 // main is the only place that wires concrete types together: it reads the
@@ -53,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, cfg, stdout, stderr)
 	case "policy":
 		return policyCommand(args[1:], stdout, stderr)
+	case "cli-config":
+		return cliConfigCommand(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "gatehouse", version)
 		return nil
@@ -72,6 +75,7 @@ Usage:
   gatehouse serve [flags]   run the server (gatehouse serve -h lists the flags)
   gatehouse policy check    validate IAM policy documents (gatehouse policy for details)
   gatehouse policy eval     evaluate a request against policy documents
+  gatehouse cli-config      print the AWS CLI configuration for Gatehouse (gatehouse cli-config -h)
   gatehouse version         print the version
 `)
 }

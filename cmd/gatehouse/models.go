@@ -9,7 +9,7 @@ type modelSet map[string]*awsapi.ModelValidator
 
 func newModels() (modelSet, error) {
 	m := modelSet{}
-	for _, name := range []string{"identitystore"} {
+	for _, name := range []string{"identitystore", "organizations", "sso-admin", "iam", "sso-oidc", "sso", "sts"} {
 		v, err := awsapi.NewModelValidator(name)
 		if err != nil {
 			return nil, err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,6 +30,8 @@ type app struct {
 	store    store.Store
 	instance instance.Instance
 	boot     *instance.Bootstrap
+	signin   *signinParts
+	cred     *credentialParts
 	close    func() error
 }
 
@@ -78,38 +79,56 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	// Access keys of administrators; temporary credentials join below.
+	prin := &principals{keys: accessKeys}
 	router := &awsapi.JSONRouter{
 		Services:  map[string]*awsapi.JSONService{},
-		Auth:      awsapi.NewSigV4Auth(principals{keys: accessKeys}, []string{cfg.Region}, now),
+		Auth:      awsapi.NewSigV4Auth(prin, []string{cfg.Region}, now),
 		Audit:     audit.NewRecorder(db),
 		Log:       log,
 		Region:    cfg.Region,
 		AccountID: inst.OwnerAccountID,
 	}
-	for _, svc := range []*awsapi.JSONService{
+	acc, err := newAccessServices(ctx, db, inst, dir, log, now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	// Sign-in, MFA, sessions, mail and the access portal (issue 5). Outside
+	// tests cfg.portal is empty: accounts come from the store, temporary
+	// credentials answer "not available yet".
+	// sso-oidc, the portal API, temporary credentials and STS (issue 6).
+	cred, err := newCredentialParts(cfg, log, db, keys, dir, inst, acc, prin, router, pager, models, now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	creds := cfg.portal.credentials
+	if creds == nil {
+		creds = cred.issuer
+	}
+	sign, err := newSignin(cfg, log, db, keys, dir, inst, cfg.portal.access, creds, cred.oauth, now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	cred.wireSignin(sign.svc)
+	for _, svc := range append([]*awsapi.JSONService{
 		identitystore.Service(dir, pager, models.validator("identitystore")),
-	} {
+		sign.adminService(dir),
+	}, acc.jsonServices(pager, models)...) {
 		router.Services[svc.TargetPrefix] = svc
 	}
-	h := server.New(server.Options{Store: db, JSON: router, Log: log, Trusted: cfg.trustedProxies(), Now: now})
-	return &app{handler: h, store: db, instance: inst, boot: boot, close: db.Close}, nil
-}
-
-// principals resolves access keys for SigV4 verification.
-type principals struct{ keys *accesskey.Service }
-
-func (p principals) Resolve(ctx context.Context, id string) (string, awsapi.Caller, error) {
-	k, err := p.keys.Lookup(ctx, id)
-	if errors.Is(err, accesskey.ErrUnknown) {
-		return "", awsapi.Caller{}, awsapi.ErrUnknownKey
+	query := acc.queryRouter(router, pager, models)
+	if query != nil {
+		query.Services[cred.sts.SigningName] = cred.sts
 	}
-	if err != nil {
-		return "", awsapi.Caller{}, err
-	}
-	return k.Secret.Reveal(), awsapi.Caller{
-		AccessKeyID: k.ID, PrincipalARN: k.PrincipalARN, AccountID: k.AccountID,
-		Type: "IAMUser", UserName: k.UserName(), PrincipalID: k.ID,
-	}, nil
+	h := server.New(server.Options{Store: db, JSON: router, Query: query, REST: cred.rest, Log: log, Trusted: cfg.trustedProxies(), Now: now, Web: sign.web})
+	acc.start()
+	sign.start(log)
+	cred.start(db, now)
+	return &app{handler: h, store: db, instance: inst, boot: boot, signin: sign, cred: cred,
+		close: func() error { cred.stop(); sign.stop(); acc.stop(); return db.Close() }}, nil
 }
 
 // serve runs Gatehouse until ctx ends, then shuts down gracefully: the

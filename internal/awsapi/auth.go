@@ -2,6 +2,8 @@ package awsapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,11 +13,28 @@ import (
 	"github.com/gatehouse/gatehouse/internal/sigv4"
 )
 
-// Principals resolves an access key id to its secret and the caller it
-// signs as. It returns ErrUnknownKey for keys that do not exist or are
-// inactive.
+// Principal is what an access key id resolves to: the secret it signs
+// with, the caller it signs as and, for temporary credentials, the facts
+// of its session.
+type Principal struct {
+	Secret string
+	Caller Caller
+	// TokenHash is the SHA-256 of the session token issued with temporary
+	// credentials; nil for long-term keys.
+	TokenHash []byte
+	// Expires is when temporary credentials stop working; zero for
+	// long-term keys.
+	Expires time.Time
+	// Revoked reports temporary credentials revoked before their expiry
+	// (the user was disabled or deleted, lost the assignment, or an
+	// administrator revoked the user's sessions).
+	Revoked bool
+}
+
+// Principals resolves an access key id to its principal. It returns
+// ErrUnknownKey for keys that do not exist or are inactive.
 type Principals interface {
-	Resolve(ctx context.Context, accessKeyID string) (secret string, caller Caller, err error)
+	Resolve(ctx context.Context, accessKeyID string) (Principal, error)
 }
 
 // ErrUnknownKey reports an access key id that signs nothing.
@@ -40,6 +59,15 @@ func NewSigV4Auth(p Principals, regions []string, now func() time.Time) *SigV4Au
 	return &SigV4Auth{principals: p, regions: regions, now: now, verifiers: map[string]*sigv4.Verifier{}}
 }
 
+// resolvedKey carries, through sigv4.Verify, the principal its secret
+// lookup resolved, so that a request resolves its key once.
+type resolvedKey struct{}
+
+type resolved struct {
+	p  Principal
+	ok bool
+}
+
 func (a *SigV4Auth) verifier(service string) (*sigv4.Verifier, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -51,11 +79,17 @@ func (a *SigV4Auth) verifier(service string) (*sigv4.Verifier, error) {
 		Regions: a.regions,
 		Now:     a.now,
 		Secrets: sigv4.SecretLookupFunc(func(ctx context.Context, id string) (string, error) {
-			secret, _, err := a.principals.Resolve(ctx, id)
+			p, err := a.principals.Resolve(ctx, id)
 			if errors.Is(err, ErrUnknownKey) {
 				return "", sigv4.ErrUnknownAccessKey
 			}
-			return secret, err
+			if err != nil {
+				return "", err
+			}
+			if h, _ := ctx.Value(resolvedKey{}).(*resolved); h != nil {
+				h.p, h.ok = p, true
+			}
+			return p.Secret, nil
 		}),
 	})
 	if err != nil {
@@ -65,10 +99,20 @@ func (a *SigV4Auth) verifier(service string) (*sigv4.Verifier, error) {
 	return v, nil
 }
 
+// errRevoked is the failure of revoked temporary credentials. AWS denies
+// the calls of a revoked session (a Deny on aws:TokenIssueTime) with
+// AccessDenied.
+var errRevoked = errors.New("awsapi: temporary credentials revoked")
+
+const revokedMessage = "The security token included in the request was revoked."
+
 // Authenticate verifies r (whose body has been read into body) and returns
 // its caller, or the JSON-protocol error AWS would send.
 func (a *SigV4Auth) Authenticate(r *http.Request, body []byte, service string) (Caller, *Error) {
 	c, err := a.authenticate(r, body, service)
+	if errors.Is(err, errRevoked) {
+		return Caller{}, &Error{Status: http.StatusForbidden, Code: "AccessDeniedException", Message: revokedMessage}
+	}
 	if err != nil {
 		w := sigv4.JSONWire(err)
 		return Caller{}, &Error{Status: w.Status, Code: w.Code, Message: w.Message}
@@ -80,6 +124,9 @@ func (a *SigV4Auth) Authenticate(r *http.Request, body []byte, service string) (
 // IAM), whose error codes differ.
 func (a *SigV4Auth) AuthenticateQuery(r *http.Request, body []byte, service string) (Caller, *Error) {
 	c, err := a.authenticate(r, body, service)
+	if errors.Is(err, errRevoked) {
+		return Caller{}, &Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: revokedMessage}
+	}
 	if err != nil {
 		w := sigv4.QueryWire(err)
 		return Caller{}, &Error{Status: w.Status, Code: w.Code, Message: w.Message}
@@ -92,17 +139,32 @@ func (a *SigV4Auth) authenticate(r *http.Request, body []byte, service string) (
 	if err != nil {
 		return Caller{}, err
 	}
-	res, err := v.Verify(r.Context(), r, sigv4.FullBody(body))
+	h := &resolved{}
+	ctx := context.WithValue(r.Context(), resolvedKey{}, h)
+	res, err := v.Verify(ctx, r, sigv4.FullBody(body))
 	if err != nil {
 		return Caller{}, err
 	}
-	_, caller, err := a.principals.Resolve(r.Context(), res.AccessKeyID)
-	if err != nil {
-		return Caller{}, err
+	p := h.p
+	if !h.ok {
+		if p, err = a.principals.Resolve(r.Context(), res.AccessKeyID); err != nil {
+			return Caller{}, err
+		}
 	}
-	if caller.SessionToken != "" && caller.SessionToken != res.SecurityToken {
-		// Temporary credentials are only valid with their own token.
-		return Caller{}, &sigv4.Error{Kind: sigv4.UnknownAccessKey, Message: "The security token included in the request is invalid."}
+	if p.TokenHash == nil {
+		return p.Caller, nil
 	}
-	return caller, nil
+	// Temporary credentials are only valid with their own session token;
+	// hashes are compared in constant time.
+	sum := sha256.Sum256([]byte(res.SecurityToken))
+	if res.SecurityToken == "" || subtle.ConstantTimeCompare(sum[:], p.TokenHash) != 1 {
+		return Caller{}, &sigv4.Error{Kind: sigv4.InvalidSecurityToken, Message: "The security token included in the request is invalid."}
+	}
+	if !a.now().Before(p.Expires) {
+		return Caller{}, &sigv4.Error{Kind: sigv4.ExpiredToken, Message: "The security token included in the request is expired"}
+	}
+	if p.Revoked {
+		return Caller{}, errRevoked
+	}
+	return p.Caller, nil
 }

@@ -33,8 +33,22 @@ type Caller struct {
 	// Type is the CloudTrail userIdentity type: IAMUser or AssumedRole.
 	Type     string
 	UserName string
-	// SessionToken is set for temporary credentials.
-	SessionToken string
+	// Session describes temporary credentials; nil for long-term keys.
+	Session *SessionContext
+}
+
+// SessionContext is what temporary credentials carry besides their
+// principal: the facts IAM policies read as aws:MultiFactorAuthPresent,
+// aws:MultiFactorAuthAge, aws:TokenIssueTime and aws:PrincipalTag/….
+type SessionContext struct {
+	// UserID is the Identity Center user the role session is for.
+	UserID     string
+	MFAPresent bool
+	// AuthTime is when the user signed in (for the MFA age).
+	AuthTime  time.Time
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	Tags      map[string]string
 }
 
 type callerKey struct{}

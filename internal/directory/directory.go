@@ -55,6 +55,13 @@ type Hook interface {
 	UserDisabled(ctx context.Context, tx store.Tx, userID string) error
 }
 
+// CreateHook is an optional extension of Hook: a hook that also implements
+// it is told about each new user inside the creating transaction (sign-in
+// uses it to send invitations).
+type CreateHook interface {
+	UserCreated(ctx context.Context, tx store.Tx, u store.User) error
+}
+
 // Service is the identity store of one instance.
 type Service struct {
 	store           store.Store

@@ -55,6 +55,13 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (store.User, error
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return translate(err, nil)
 		}
+		for _, h := range s.hooks {
+			if ch, ok := h.(CreateHook); ok {
+				if err := ch.UserCreated(ctx, tx, u); err != nil {
+					return err
+				}
+			}
+		}
 		return audit.Stage(ctx, tx, map[string]string{"identityStoreId": s.identityStoreID, "userId": u.ID})
 	})
 	if err != nil {

@@ -17,12 +17,23 @@ import (
 
 // Options are the parts the handler is built from.
 type Options struct {
-	Store   store.Store
-	JSON    *awsapi.JSONRouter
+	Store store.Store
+	JSON  *awsapi.JSONRouter
+	// Query serves the Query protocol services (IAM, STS); nil for none.
+	Query   *awsapi.QueryRouter
 	Log     *slog.Logger
 	Trusted []netip.Prefix
 	Now     func() time.Time
+	// Web serves the access portal (/start…) and its assets (/static/).
+	Web http.Handler
+	// REST serves the REST-JSON services (sso-oidc, the SSO portal API) at
+	// their AWS paths; nil for none.
+	REST *awsapi.RESTRouter
 }
+
+// restPaths are the paths of the REST-JSON operations (sso-oidc, sso).
+var restPaths = []string{"POST /client/register", "POST /device_authorization", "POST /token",
+	"GET /federation/credentials", "GET /assignment/accounts", "GET /assignment/roles", "POST /logout"}
 
 // New returns the root handler.
 func New(o Options) http.Handler {
@@ -48,10 +59,28 @@ func New(o Options) http.Handler {
 			o.JSON.ServeHTTP(w, r)
 			return
 		}
+		if o.Query.Handles(r) {
+			o.Query.ServeHTTP(w, r)
+			return
+		}
 		w.Header().Set("Content-Type", awsapi.JSONContentType)
 		w.Header().Set("X-Amzn-ErrorType", "UnknownOperationException")
 		w.WriteHeader(http.StatusBadRequest)
 		w.Write([]byte(`{"__type":"UnknownOperationException","Message":""}` + "\n"))
 	})
+	if o.REST != nil {
+		for _, p := range restPaths {
+			mux.Handle(p, o.REST)
+		}
+	}
+	if o.Web != nil {
+		// The consent page of the authorization code flow, where AWS CLI
+		// 2.22+ opens its browser: the root of the sso-oidc endpoint.
+		mux.Handle("GET /authorize", o.Web)
+		mux.Handle("/start", o.Web)
+		mux.Handle("/start/", o.Web)
+		mux.Handle("/static/", o.Web)
+		mux.Handle("GET /{$}", http.RedirectHandler("/start", http.StatusSeeOther))
+	}
 	return reqinfo.Middleware{Trusted: o.Trusted, Now: o.Now}.Wrap(mux)
 }

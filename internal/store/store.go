@@ -76,6 +76,12 @@ type Store interface {
 type Reader interface {
 	SystemReader
 	DirectoryReader
+	SigninReader
+	PortalReader
+	OrgReader
+	AccessReader
+	IAMReader
+	TokenReader
 }
 
 // Tx is a read-write transaction: every read, and every write of every
@@ -84,6 +90,11 @@ type Tx interface {
 	Reader
 	SystemWriter
 	DirectoryWriter
+	SigninWriter
+	OrgWriter
+	AccessWriter
+	IAMWriter
+	TokenWriter
 }
 
 // ListQuery pages through a table in key order.

@@ -45,6 +45,9 @@ func Run(t *testing.T, newDatabase NewDatabase) {
 		{"Audit", testAudit},
 		{"ReadOnlyView", testReadOnlyView},
 	}
+	tests = append(tests, signinTests...)
+	tests = append(tests, accessTests...)
+	tests = append(tests, tokenTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, newDatabase(t))

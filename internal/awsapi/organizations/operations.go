@@ -1,0 +1,373 @@
+package organizations
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/org"
+)
+
+// ---- organization and roots ----
+
+type policyTypeSummary struct {
+	Type   string `json:"Type"`
+	Status string `json:"Status"`
+}
+
+type organization struct {
+	ID                   string              `json:"Id"`
+	ARN                  string              `json:"Arn"`
+	FeatureSet           string              `json:"FeatureSet"`
+	MasterAccountARN     string              `json:"MasterAccountArn"`
+	MasterAccountID      string              `json:"MasterAccountId"`
+	MasterAccountEmail   string              `json:"MasterAccountEmail"`
+	AvailablePolicyTypes []policyTypeSummary `json:"AvailablePolicyTypes"`
+}
+
+type describeOrganizationOut struct {
+	Organization organization `json:"Organization"`
+}
+
+func (a *api) describeOrganization(ctx context.Context, _ *empty) (*describeOrganizationOut, error) {
+	o := a.org.Organization()
+	mgmt, err := a.org.DescribeAccount(ctx, o.ManagementAccountID)
+	if err != nil {
+		return nil, err
+	}
+	return &describeOrganizationOut{Organization: organization{
+		ID: o.ID, ARN: a.org.OrganizationARN(), FeatureSet: o.FeatureSet, MasterAccountARN: a.org.AccountARN(o.ManagementAccountID),
+		MasterAccountID: o.ManagementAccountID, MasterAccountEmail: mgmt.Email, AvailablePolicyTypes: []policyTypeSummary{},
+	}}, nil
+}
+
+type pageIn struct {
+	NextToken  string `json:"NextToken"`
+	MaxResults *int   `json:"MaxResults"`
+}
+
+type root struct {
+	ID          string              `json:"Id"`
+	ARN         string              `json:"Arn"`
+	Name        string              `json:"Name"`
+	PolicyTypes []policyTypeSummary `json:"PolicyTypes"`
+}
+
+type listRootsOut struct {
+	Roots     []root `json:"Roots"`
+	NextToken string `json:"NextToken,omitempty"`
+}
+
+func (a *api) listRoots(_ context.Context, in *pageIn) (*listRootsOut, error) {
+	if _, err := a.page("ListRoots", in.NextToken); err != nil {
+		return nil, err
+	}
+	o := a.org.Organization()
+	return &listRootsOut{Roots: []root{{ID: o.RootID, ARN: a.org.RootARN(), Name: "Root", PolicyTypes: []policyTypeSummary{}}}}, nil
+}
+
+// ---- accounts ----
+
+type createAccountIn struct {
+	Email       string `json:"Email"`
+	AccountName string `json:"AccountName"`
+	Tags        []Tag  `json:"Tags"`
+}
+
+type createAccountOut struct {
+	CreateAccountStatus CreateAccountStatus `json:"CreateAccountStatus"`
+}
+
+func (a *api) createAccount(ctx context.Context, in *createAccountIn) (*createAccountOut, error) {
+	r, err := a.org.CreateAccount(ctx, org.NewAccount{Name: in.AccountName, Email: in.Email, Tags: tagsIn(in.Tags)})
+	if err != nil {
+		return nil, err
+	}
+	return &createAccountOut{CreateAccountStatus: statusOut(r)}, nil
+}
+
+type describeCreateAccountStatusIn struct {
+	CreateAccountRequestID string `json:"CreateAccountRequestId"`
+}
+
+func (a *api) describeCreateAccountStatus(ctx context.Context, in *describeCreateAccountStatusIn) (*createAccountOut, error) {
+	r, err := a.org.DescribeCreateAccountStatus(ctx, in.CreateAccountRequestID)
+	if err != nil {
+		return nil, err
+	}
+	return &createAccountOut{CreateAccountStatus: statusOut(r)}, nil
+}
+
+type listCreateAccountStatusIn struct {
+	States     []string `json:"States"`
+	NextToken  string   `json:"NextToken"`
+	MaxResults *int     `json:"MaxResults"`
+}
+
+type listCreateAccountStatusOut struct {
+	CreateAccountStatuses []CreateAccountStatus `json:"CreateAccountStatuses"`
+	NextToken             string                `json:"NextToken,omitempty"`
+}
+
+func (a *api) listCreateAccountStatus(ctx context.Context, in *listCreateAccountStatusIn) (*listCreateAccountStatusOut, error) {
+	states := append([]string(nil), in.States...)
+	sort.Strings(states)
+	scope := "ListCreateAccountStatus:" + strings.Join(states, ",")
+	after, err := a.page(scope, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	rs, more, err := a.org.ListCreateAccountStatus(ctx, states, after, maxResults(in.MaxResults))
+	if err != nil {
+		return nil, err
+	}
+	out := &listCreateAccountStatusOut{CreateAccountStatuses: make([]CreateAccountStatus, len(rs))}
+	for i, r := range rs {
+		out.CreateAccountStatuses[i] = statusOut(r)
+	}
+	if len(rs) > 0 {
+		out.NextToken = a.next(scope, more, rs[len(rs)-1].ID)
+	}
+	return out, nil
+}
+
+type accountIDIn struct {
+	AccountID string `json:"AccountId"`
+}
+
+type describeAccountOut struct {
+	Account Account `json:"Account"`
+}
+
+func (a *api) describeAccount(ctx context.Context, in *accountIDIn) (*describeAccountOut, error) {
+	acct, err := a.org.DescribeAccount(ctx, in.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := a.accountOut(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	return &describeAccountOut{Account: out}, nil
+}
+
+type listAccountsOut struct {
+	Accounts  []Account `json:"Accounts"`
+	NextToken string    `json:"NextToken,omitempty"`
+}
+
+func (a *api) listAccounts(ctx context.Context, in *pageIn) (*listAccountsOut, error) {
+	after, err := a.page("ListAccounts", in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	as, more, err := a.org.ListAccounts(ctx, after, maxResults(in.MaxResults))
+	if err != nil {
+		return nil, err
+	}
+	out := &listAccountsOut{Accounts: make([]Account, len(as))}
+	for i, acct := range as {
+		if out.Accounts[i], err = a.accountOut(ctx, acct); err != nil {
+			return nil, err
+		}
+	}
+	if len(as) > 0 {
+		out.NextToken = a.next("ListAccounts", more, as[len(as)-1].ID)
+	}
+	return out, nil
+}
+
+type parentPageIn struct {
+	ParentID   string `json:"ParentId"`
+	ChildType  string `json:"ChildType"`
+	NextToken  string `json:"NextToken"`
+	MaxResults *int   `json:"MaxResults"`
+}
+
+func (a *api) listAccountsForParent(ctx context.Context, in *parentPageIn) (*listAccountsOut, error) {
+	scope := "ListAccountsForParent:" + in.ParentID
+	after, err := a.page(scope, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	as, more, err := a.org.ListAccountsForParent(ctx, in.ParentID, after, maxResults(in.MaxResults))
+	if err != nil {
+		return nil, err
+	}
+	out := &listAccountsOut{Accounts: make([]Account, len(as))}
+	for i, acct := range as {
+		if out.Accounts[i], err = a.accountOut(ctx, acct); err != nil {
+			return nil, err
+		}
+	}
+	if len(as) > 0 {
+		out.NextToken = a.next(scope, more, as[len(as)-1].ID)
+	}
+	return out, nil
+}
+
+type moveAccountIn struct {
+	AccountID           string `json:"AccountId"`
+	SourceParentID      string `json:"SourceParentId"`
+	DestinationParentID string `json:"DestinationParentId"`
+}
+
+func (a *api) moveAccount(ctx context.Context, in *moveAccountIn) (*empty, error) {
+	return &empty{}, a.org.MoveAccount(ctx, in.AccountID, in.SourceParentID, in.DestinationParentID)
+}
+
+// ---- organizational units ----
+
+type createOUIn struct {
+	ParentID string `json:"ParentId"`
+	Name     string `json:"Name"`
+	Tags     []Tag  `json:"Tags"`
+}
+
+type ouOut struct {
+	OrganizationalUnit OrganizationalUnit `json:"OrganizationalUnit"`
+}
+
+func (a *api) createOU(ctx context.Context, in *createOUIn) (*ouOut, error) {
+	ou, err := a.org.CreateOrganizationalUnit(ctx, in.ParentID, in.Name, tagsIn(in.Tags))
+	if err != nil {
+		return nil, err
+	}
+	out, err := a.ouOut(ctx, ou)
+	if err != nil {
+		return nil, err
+	}
+	return &ouOut{OrganizationalUnit: out}, nil
+}
+
+type ouIDIn struct {
+	OrganizationalUnitID string `json:"OrganizationalUnitId"`
+}
+
+func (a *api) describeOU(ctx context.Context, in *ouIDIn) (*ouOut, error) {
+	ou, err := a.org.DescribeOrganizationalUnit(ctx, in.OrganizationalUnitID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := a.ouOut(ctx, ou)
+	if err != nil {
+		return nil, err
+	}
+	return &ouOut{OrganizationalUnit: out}, nil
+}
+
+type listOUsOut struct {
+	OrganizationalUnits []OrganizationalUnit `json:"OrganizationalUnits"`
+	NextToken           string               `json:"NextToken,omitempty"`
+}
+
+func (a *api) listOUsForParent(ctx context.Context, in *parentPageIn) (*listOUsOut, error) {
+	scope := "ListOrganizationalUnitsForParent:" + in.ParentID
+	after, err := a.page(scope, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	ous, more, err := a.org.ListOrganizationalUnitsForParent(ctx, in.ParentID, after, maxResults(in.MaxResults))
+	if err != nil {
+		return nil, err
+	}
+	out := &listOUsOut{OrganizationalUnits: make([]OrganizationalUnit, len(ous))}
+	for i, ou := range ous {
+		if out.OrganizationalUnits[i], err = a.ouOut(ctx, ou); err != nil {
+			return nil, err
+		}
+	}
+	if len(ous) > 0 {
+		out.NextToken = a.next(scope, more, ous[len(ous)-1].ID)
+	}
+	return out, nil
+}
+
+type child struct {
+	ID   string `json:"Id"`
+	Type string `json:"Type"`
+}
+
+type listChildrenOut struct {
+	Children  []child `json:"Children"`
+	NextToken string  `json:"NextToken,omitempty"`
+}
+
+func (a *api) listChildren(ctx context.Context, in *parentPageIn) (*listChildrenOut, error) {
+	scope := "ListChildren:" + in.ParentID + ":" + in.ChildType
+	after, err := a.page(scope, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	cs, more, err := a.org.ListChildren(ctx, in.ParentID, in.ChildType, after, maxResults(in.MaxResults))
+	if err != nil {
+		return nil, err
+	}
+	out := &listChildrenOut{Children: make([]child, len(cs))}
+	for i, c := range cs {
+		out.Children[i] = child{ID: c.ID, Type: c.Type}
+	}
+	if len(cs) > 0 {
+		out.NextToken = a.next(scope, more, cs[len(cs)-1].ID)
+	}
+	return out, nil
+}
+
+type listParentsIn struct {
+	ChildID    string `json:"ChildId"`
+	NextToken  string `json:"NextToken"`
+	MaxResults *int   `json:"MaxResults"`
+}
+
+type listParentsOut struct {
+	Parents   []child `json:"Parents"`
+	NextToken string  `json:"NextToken,omitempty"`
+}
+
+func (a *api) listParents(ctx context.Context, in *listParentsIn) (*listParentsOut, error) {
+	if _, err := a.page("ListParents:"+in.ChildID, in.NextToken); err != nil {
+		return nil, err
+	}
+	ps, err := a.org.ListParents(ctx, in.ChildID)
+	if err != nil {
+		return nil, err
+	}
+	out := &listParentsOut{Parents: make([]child, len(ps))}
+	for i, p := range ps {
+		out.Parents[i] = child{ID: p.ID, Type: p.Type}
+	}
+	return out, nil
+}
+
+// ---- tags ----
+
+type tagIn struct {
+	ResourceID string   `json:"ResourceId"`
+	Tags       []Tag    `json:"Tags"`
+	TagKeys    []string `json:"TagKeys"`
+	NextToken  string   `json:"NextToken"`
+}
+
+func (a *api) tagResource(ctx context.Context, in *tagIn) (*empty, error) {
+	return &empty{}, a.org.TagResource(ctx, in.ResourceID, tagsIn(in.Tags))
+}
+
+func (a *api) untagResource(ctx context.Context, in *tagIn) (*empty, error) {
+	return &empty{}, a.org.UntagResource(ctx, in.ResourceID, in.TagKeys)
+}
+
+type listTagsOut struct {
+	Tags      []Tag  `json:"Tags"`
+	NextToken string `json:"NextToken,omitempty"`
+}
+
+func (a *api) listTagsForResource(ctx context.Context, in *tagIn) (*listTagsOut, error) {
+	if _, err := a.page("ListTagsForResource:"+in.ResourceID, in.NextToken); err != nil {
+		return nil, err
+	}
+	tags, err := a.org.ListTagsForResource(ctx, in.ResourceID)
+	if err != nil {
+		return nil, err
+	}
+	return &listTagsOut{Tags: tagsOut(tags)}, nil
+}

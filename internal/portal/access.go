@@ -1,0 +1,140 @@
+package portal
+
+import (
+	"context"
+	"encoding/base64"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/fault"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// StoreAccess answers Access from the account assignments in the store:
+// the accounts and permission sets assigned to a user directly or through
+// the user's groups.
+type StoreAccess struct {
+	store store.Store
+}
+
+// NewStoreAccess returns the store-backed Access.
+func NewStoreAccess(s store.Store) *StoreAccess { return &StoreAccess{store: s} }
+
+var _ Access = (*StoreAccess)(nil)
+
+// countCap bounds the exact count of a sparse user: beyond it the page
+// says "1000+". Dense users are not counted (see AccountsFor).
+const countCap = 1000
+
+// denseFrom is how many reachable accounts make a user "dense": walking
+// the accounts in name order then finds a page quickly, where collecting
+// and sorting the reachable set would cost time proportional to it.
+const denseFrom = 200
+
+// errBadPosition is the fault for a page position that does not decode.
+var errBadPosition = fault.Invalidf("The page position is invalid.")
+
+func encodePosition(a store.Account) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(a.Name + "\x00" + a.ID))
+}
+
+func decodePosition(s string) (name, id string, err error) {
+	if s == "" {
+		return "", "", nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return "", "", errBadPosition
+	}
+	name, id, ok := strings.Cut(string(raw), "\x00")
+	if !ok {
+		return "", "", errBadPosition
+	}
+	return name, id, nil
+}
+
+// AccountsFor returns a page of the user's accounts in name order.
+func (a *StoreAccess) AccountsFor(ctx context.Context, userID string, q AccountQuery) (AccountPage, error) {
+	if q.Limit <= 0 || q.Limit > 100 {
+		q.Limit = 50
+	}
+	afterName, afterID, err := decodePosition(q.After)
+	if err != nil {
+		return AccountPage{}, err
+	}
+	search := strings.ToLower(strings.TrimSpace(q.Search))
+	var page AccountPage
+	err = a.store.View(ctx, func(r store.Reader) error {
+		rows, err := r.CountUserAssignments(ctx, userID, denseFrom)
+		if err != nil {
+			return err
+		}
+		dense := rows >= denseFrom
+		if !dense {
+			total, err := r.CountUserAccounts(ctx, userID, search, countCap+1, false)
+			if err != nil {
+				return err
+			}
+			page.Total, page.TotalAtLeast = min(total, countCap), total > countCap
+		}
+		list, err := r.ListUserAccounts(ctx, store.UserAccountQuery{
+			UserID: userID, Search: search, AfterName: afterName, AfterID: afterID, Limit: q.Limit + 1,
+			Dense: dense,
+		})
+		if err != nil {
+			return err
+		}
+		if len(list) > q.Limit {
+			list = list[:q.Limit]
+			page.Next = encodePosition(list[len(list)-1])
+		}
+		if dense {
+			// Counting thousands would cost time proportional to them; the
+			// page says "50+" and invites a search instead.
+			page.Total, page.TotalAtLeast = len(list), page.Next != ""
+		}
+		for _, acc := range list {
+			page.Accounts = append(page.Accounts, Account{ID: acc.ID, Name: acc.Name, Email: acc.Email})
+		}
+		return nil
+	})
+	return page, err
+}
+
+// RolesFor returns the permission sets the user holds in an account.
+func (a *StoreAccess) RolesFor(ctx context.Context, userID, accountID string) ([]Role, error) {
+	list, err := a.store.ListUserRoles(ctx, userID, accountID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Role, 0, len(list))
+	for _, r := range list {
+		out = append(out, Role{Name: r.Name, Description: r.Description, RelayState: r.RelayState,
+			SessionDuration: isoDuration(r.SessionDuration)})
+	}
+	return out, nil
+}
+
+var isoDurationRE = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
+
+// isoDuration parses the ISO 8601 durations permission sets carry
+// ("PT1H", "PT12H", "PT90M"); anything else is 0 (unknown).
+func isoDuration(s string) time.Duration {
+	m := isoDurationRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	var d time.Duration
+	for i, unit := range []time.Duration{time.Hour, time.Minute, time.Second} {
+		if m[i+1] != "" {
+			n, err := strconv.Atoi(m[i+1])
+			if err != nil {
+				return 0
+			}
+			d += time.Duration(n) * unit
+		}
+	}
+	return d
+}
