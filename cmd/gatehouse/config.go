@@ -42,6 +42,8 @@ type Config struct {
 	// Tokens configures sso-oidc and temporary credentials
 	// (credentials_wiring.go).
 	Tokens TokensConfig `json:"tokens"`
+	// S3Gateway configures the S3 access gateway (s3gw_wiring.go).
+	S3Gateway S3GatewayConfig `json:"s3_gateway"`
 
 	// portal overrides the access portal's sources (tests only).
 	portal portalSources
@@ -107,6 +109,8 @@ func parseServeFlags(args []string) (Config, error) {
 	dbDSN := fs.String("db-dsn", "", "PostgreSQL connection string")
 	keyringFile := fs.String("keyring", "", "master key file (default <data-dir>/keyring.json)")
 	logLevel := fs.String("log-level", cfg.LogLevel, "debug, info, warn or error")
+	s3Listen := fs.String("s3-listen", "", "address of the S3 gateway's listener (none by default)")
+	s3Upstream := fs.String("s3-upstream", "", "the S3-compatible upstream of the gateway, http(s)://host[:port]")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -136,6 +140,10 @@ func parseServeFlags(args []string) (Config, error) {
 			cfg.KeyringFile = *keyringFile
 		case "log-level":
 			cfg.LogLevel = *logLevel
+		case "s3-listen":
+			cfg.S3Gateway.Listen = *s3Listen
+		case "s3-upstream":
+			cfg.S3Gateway.Upstream = *s3Upstream
 		}
 	})
 	return cfg, cfg.finish()
@@ -187,6 +195,9 @@ func (c *Config) finish() error {
 		return err
 	}
 	if err := c.Tokens.check(); err != nil {
+		return err
+	}
+	if err := c.S3Gateway.check(); err != nil {
 		return err
 	}
 	switch c.LogLevel {

@@ -28,6 +28,7 @@ import (
 type entitled struct {
 	userID, userName, password string
 	totp                       []byte
+	lastStep                   int64
 	accountID                  string
 	permissionSet              string // name
 	permissionSetARN           string
@@ -54,7 +55,7 @@ func newEntitledUser(t *testing.T, app *portalApp, name string) *entitled {
 	}
 	e.permissionSet = aws.ToString(ps.PermissionSet.Name)
 	e.permissionSetARN = aws.ToString(ps.PermissionSet.PermissionSetArn)
-	e.userID, e.totp = signUpUser(t, app, name, e.password)
+	e.userID, e.totp, e.lastStep = signUpUser(t, app, name, e.password)
 	ca, err := sa.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{InstanceArn: &inst,
 		PermissionSetArn: &e.permissionSetARN, TargetId: &e.accountID, TargetType: satypes.TargetTypeAwsAccount,
 		PrincipalType: satypes.PrincipalTypeUser, PrincipalId: &e.userID})
@@ -70,7 +71,7 @@ func newEntitledUser(t *testing.T, app *portalApp, name string) *entitled {
 
 // signUpUser creates a user with a one-time password, changes it at the
 // first sign-in and registers an authenticator app if asked to.
-func signUpUser(t *testing.T, app *portalApp, name, pw string) (string, []byte) {
+func signUpUser(t *testing.T, app *portalApp, name, pw string) (string, []byte, int64) {
 	t.Helper()
 	id := app.createUser(t, name, name+"@example.com")
 	code, out := app.adminCall(t, "ResetUserPassword", map[string]any{"UserId": id, "Mode": "ONE_TIME_PASSWORD"})
@@ -84,7 +85,10 @@ func signUpUser(t *testing.T, app *portalApp, name, pw string) (string, []byte) 
 	}
 	b.get("/start/change-password")
 	p = b.post("/start/change-password", url.Values{"password": {pw}, "confirm": {pw}})
-	var secret []byte
+	var (
+		secret []byte
+		step   int64
+	)
 	if p.location == "/start/mfa/register" {
 		reg := b.get("/start/mfa/register")
 		m := regexp.MustCompile(`id="totp-secret" class="secret">([A-Z2-7]+)<`).FindStringSubmatch(reg.body)
@@ -92,12 +96,23 @@ func signUpUser(t *testing.T, app *portalApp, name, pw string) (string, []byte) 
 			t.Fatalf("registration page: %d %s", reg.status, reg.body)
 		}
 		secret, _ = mfa.DecodeSecret(m[1])
-		p = b.post("/start/mfa/register/totp", url.Values{"code": {mfa.Code(secret, mfa.Step(time.Now()))}, "name": {"phone"}})
+		step = mfa.Step(time.Now())
+		p = b.post("/start/mfa/register/totp", url.Values{"code": {mfa.Code(secret, step)}, "name": {"phone"}})
 	}
 	if !strings.HasPrefix(p.location, "/start/accounts") {
 		t.Fatalf("sign-up of %s ended at %d %s %s", name, p.status, p.location, p.body)
 	}
-	return id, secret
+	return id, secret, step
+}
+
+// nextCode returns a TOTP code of a step not used yet, waiting for the
+// clock when the last used step is ahead of it (each step signs in once).
+func (e *entitled) nextCode() string {
+	for mfa.Step(time.Now())+1 <= e.lastStep {
+		time.Sleep(500 * time.Millisecond)
+	}
+	e.lastStep = max(mfa.Step(time.Now()), e.lastStep+1)
+	return mfa.Code(e.totp, e.lastStep)
 }
 
 // signIn signs the user in with a new browser (password, then TOTP when
@@ -109,7 +124,7 @@ func (e *entitled) signIn(t *testing.T, app *portalApp) *browserClient {
 	p := b.signIn(e.userName, e.password)
 	if p.location == "/start/mfa" {
 		b.get("/start/mfa")
-		p = b.post("/start/mfa", url.Values{"code": {mfa.Code(e.totp, mfa.Step(time.Now())+1)}})
+		p = b.post("/start/mfa", url.Values{"code": {e.nextCode()}})
 	}
 	if !strings.HasPrefix(p.location, "/start/accounts") {
 		t.Fatalf("sign-in of %s ended at %d %s %s", e.userName, p.status, p.location, p.body)
@@ -285,6 +300,12 @@ func TestTerminalToCredentialsWithGoSDK(t *testing.T) {
 	wantAPIError(t, "unassigned role", err, "ForbiddenException")
 	_, err = pc.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: aws.String("ghat_nonsense")})
 	wantAPIError(t, "unknown token", err, "UnauthorizedException")
+
+	// The portal's "Configure your CLI" page lists the same profile.
+	if page := e.browser.get("/start/cli"); !strings.Contains(page.body, "[profile Dev-alice."+e.permissionSet+"]") ||
+		!strings.Contains(page.body, "AWS_ENDPOINT_URL_SSO_OIDC="+app.URL) {
+		t.Fatalf("CLI page: %d %s", page.status, page.body)
+	}
 
 	// STS: the role session's identity.
 	id, err := app.stsWith(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)).

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/portal"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -100,6 +102,18 @@ func BenchmarkPortalAccounts(b *testing.B) {
 		}
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 		return float64(ds[len(ds)/2].Microseconds()) / 1000
+	}
+	if os.Getenv("GATEHOUSE_BENCH_PARTS") != "" {
+		acc := portal.NewStoreAccess(app.app.store)
+		for _, u := range []string{big, small} {
+			t0 := time.Now()
+			for range 200 {
+				if _, err := acc.AccountsFor(ctx, u, portal.AccountQuery{Limit: 50}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Logf("AccountsFor %s: %v per call", u, time.Since(t0)/200)
+		}
 	}
 	b.ResetTimer()
 	bigMs, smallMs := median("bench-session-many", "/start/accounts"), median("bench-session-few", "/start/accounts")

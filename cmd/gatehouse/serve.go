@@ -32,7 +32,9 @@ type app struct {
 	boot     *instance.Bootstrap
 	signin   *signinParts
 	cred     *credentialParts
-	close    func() error
+	// s3 is the S3 gateway's handler, nil when none is configured.
+	s3    http.Handler
+	close func() error
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
@@ -113,6 +115,14 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	cred.wireSignin(sign.svc)
+	// The decision service, the authorization API and the S3 gateway
+	// (issue 7).
+	az, err := newAuthzParts(cfg, log, db, inst, acc, cred, prin, now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	router.Services[az.api.TargetPrefix] = az.api
 	for _, svc := range append([]*awsapi.JSONService{
 		identitystore.Service(dir, pager, models.validator("identitystore")),
 		sign.adminService(dir),
@@ -127,7 +137,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	acc.start()
 	sign.start(log)
 	cred.start(db, now)
-	return &app{handler: h, store: db, instance: inst, boot: boot, signin: sign, cred: cred,
+	return &app{handler: h, store: db, instance: inst, boot: boot, signin: sign, cred: cred, s3: az.gateway,
 		close: func() error { cred.stop(); sign.stop(); acc.stop(); return db.Close() }}, nil
 }
 
@@ -162,14 +172,29 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		"instance_arn", a.instance.ARN, "identity_store_id", a.instance.IdentityStoreID, "database", cfg.Database.Driver)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var s3Shutdown func(context.Context) error
+	var s3Errc <-chan error
+	if a.s3 != nil {
+		if s3Shutdown, s3Errc, err = serveS3(cfg, a.s3, log); err != nil {
+			srv.Close()
+			return err
+		}
+	}
 	select {
 	case err := <-errc:
 		return err
+	case err := <-s3Errc:
+		return fmt.Errorf("s3 gateway: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if s3Shutdown != nil {
+		if err := s3Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("s3 gateway shutdown: %w", err)
+		}
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

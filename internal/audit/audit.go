@@ -179,3 +179,22 @@ func (r *Recorder) Record(ctx context.Context, e *Event) error {
 	}
 	return nil
 }
+
+// RecordAll writes several events in one transaction and returns only once
+// they are durable: for a recorder of its own that gathers the events of
+// concurrent requests (the S3 gateway's data events), one commit instead
+// of one per event.
+func (r *Recorder) RecordAll(ctx context.Context, events ...*Event) error {
+	recs := make([]store.AuditEvent, 0, len(events))
+	for _, e := range events {
+		rec, err := e.record()
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rec)
+	}
+	if err := r.store.Update(ctx, func(tx store.Tx) error { return tx.AppendAuditEvents(ctx, recs...) }); err != nil {
+		return fmt.Errorf("audit: record %d events: %w", len(events), err)
+	}
+	return nil
+}

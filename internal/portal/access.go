@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/fault"
@@ -17,10 +18,55 @@ import (
 // the user's groups.
 type StoreAccess struct {
 	store store.Store
+	now   func() time.Time
+
+	// density remembers, per user, which query plan suits them (see
+	// denseFrom). It only chooses a plan, never an answer, so a stale entry
+	// costs speed, not correctness.
+	mu      sync.Mutex
+	density map[string]densityEntry
 }
 
+type densityEntry struct {
+	dense bool
+	at    time.Time
+}
+
+// densityTTL is how long a user's plan choice is reused; densityMax bounds
+// the memory it takes.
+const (
+	densityTTL = time.Minute
+	densityMax = 10000
+)
+
 // NewStoreAccess returns the store-backed Access.
-func NewStoreAccess(s store.Store) *StoreAccess { return &StoreAccess{store: s} }
+func NewStoreAccess(s store.Store) *StoreAccess {
+	return &StoreAccess{store: s, now: time.Now, density: map[string]densityEntry{}}
+}
+
+// isDense says whether a user reaches enough accounts for the name-order
+// plan, from the cache or by counting assignments.
+func (a *StoreAccess) isDense(ctx context.Context, r store.Reader, userID string) (bool, error) {
+	now := a.now()
+	a.mu.Lock()
+	e, ok := a.density[userID]
+	a.mu.Unlock()
+	if ok && now.Sub(e.at) < densityTTL {
+		return e.dense, nil
+	}
+	rows, err := r.CountUserAssignments(ctx, userID, denseFrom)
+	if err != nil {
+		return false, err
+	}
+	dense := rows >= denseFrom
+	a.mu.Lock()
+	if len(a.density) >= densityMax {
+		clear(a.density)
+	}
+	a.density[userID] = densityEntry{dense: dense, at: now}
+	a.mu.Unlock()
+	return dense, nil
+}
 
 var _ Access = (*StoreAccess)(nil)
 
@@ -67,11 +113,10 @@ func (a *StoreAccess) AccountsFor(ctx context.Context, userID string, q AccountQ
 	search := strings.ToLower(strings.TrimSpace(q.Search))
 	var page AccountPage
 	err = a.store.View(ctx, func(r store.Reader) error {
-		rows, err := r.CountUserAssignments(ctx, userID, denseFrom)
+		dense, err := a.isDense(ctx, r, userID)
 		if err != nil {
 			return err
 		}
-		dense := rows >= denseFrom
 		if !dense {
 			total, err := r.CountUserAccounts(ctx, userID, search, countCap+1, false)
 			if err != nil {

@@ -230,6 +230,11 @@ func (s *Service) rewriteFlow(ctx context.Context, tx store.Tx, f store.SigninFl
 // the user exists: an unknown name goes on to a password step that can
 // never succeed.
 func (s *Service) SubmitUsername(ctx context.Context, name, returnTo string) (Next, error) {
+	if len(name) > maxUserNameBytes {
+		// No user name is this long (the identity store allows 128
+		// characters); refusing says nothing about anyone.
+		return Next{}, fault.Invalidf("The user name is too long.")
+	}
 	u, found, err := s.lookupUser(ctx, name)
 	if err != nil {
 		return Next{}, err
@@ -254,6 +259,10 @@ func (s *Service) SubmitUsername(ctx context.Context, name, returnTo string) (Ne
 	}
 	return Next{Step: StepPassword, FlowToken: token, ReturnTo: returnTo}, nil
 }
+
+// maxUserNameBytes bounds what a sign-in accepts as a user name: 128
+// characters of any script.
+const maxUserNameBytes = 512
 
 // counter keys
 func passwordCounterKey(userID, name string) string {
@@ -574,8 +583,12 @@ func (s *Service) SubmitTOTP(ctx context.Context, token, code string, b Browser)
 	if err != nil {
 		return Next{}, err
 	}
-	var next Next
+	var (
+		next     Next
+		replayed bool
+	)
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		replayed = false
 		f, st, err := s.loadFlow(ctx, tx, token, StepMFA)
 		if err != nil {
 			return err
@@ -620,6 +633,15 @@ func (s *Service) SubmitTOTP(ctx context.Context, token, code string, b Browser)
 			if !advanced {
 				next = Next{Step: StepMFA, FlowToken: token, Message: MsgCodeUsed}
 				s.log.Warn("TOTP code replayed", "user_id", user.ID, "device_id", d.ID, "workflow_id", f.WorkflowID)
+				// The user is told: a replayed code may mean someone saw it.
+				// The MFA counter bounds how many such notices one sign-in can
+				// cause.
+				if err := s.notify(ctx, tx, user, "A sign-in code of yours was used twice",
+					"someone entered a code from your authenticator app (\""+d.Name+"\") that had already been used. "+
+						"If this was not you, change your password: someone may know it and have seen your code.\n"); err != nil {
+					return err
+				}
+				replayed = true
 				return s.mfaFailure(ctx, tx, f, user, CredTOTP, "CODE_ALREADY_USED", last)
 			}
 			if err := tx.DeleteCounter(ctx, otpCounterKey(user.ID)); err != nil {
@@ -636,6 +658,9 @@ func (s *Service) SubmitTOTP(ctx context.Context, token, code string, b Browser)
 		next = Next{Step: StepMFA, FlowToken: token, Message: MsgBadCode}
 		return s.mfaFailure(ctx, tx, f, user, CredTOTP, "WRONG_CODE", last)
 	})
+	if err == nil && replayed {
+		s.cfg.MailSent()
+	}
 	return next, err
 }
 

@@ -124,6 +124,9 @@ func (s *Service) RevokeInvitation(ctx context.Context, userID string) error {
 // answer is the same either way, and so is the work: an event is written
 // in both cases.
 func (s *Service) RequestReset(ctx context.Context, name string) error {
+	if len(name) > maxUserNameBytes {
+		name = name[:maxUserNameBytes] // no such user; keep the record small
+	}
 	u, found, err := s.lookupUser(ctx, name)
 	if err != nil {
 		return err

@@ -378,6 +378,16 @@ func TestTOTPReplay(t *testing.T) {
 	if n := e.must(e.svc.SubmitTOTP(ctx, toMFA(), mfa.Code(secret, now-1), browser)); n.Session != nil {
 		t.Fatalf("the previous step after the current one: %+v", n)
 	}
+	notices := 0
+	list, _ := e.db.ListMail(context.Background(), 100)
+	for _, m := range list {
+		if strings.Contains(m.Subject, "used twice") {
+			notices++
+		}
+	}
+	if notices == 0 {
+		t.Fatal("the user was not told about the replayed code")
+	}
 	// Concurrent: one code, 8 flows.
 	e.clock.Advance(mfa.Period)
 	code := mfa.Code(secret, mfa.Step(e.clock.Now()))
@@ -783,5 +793,68 @@ func TestNoWebAuthnRelyingParty(t *testing.T) {
 	}
 	if _, err := e.svc.BeginWebAuthnRegistration(ctx, flow); err == nil {
 		t.Fatal("a security key registration started without a relying party")
+	}
+}
+
+// TestEmailOTPTries (SECURITY B.10): after five wrong codes the emailed
+// code stops working and a new one must be requested.
+func TestEmailOTPTries(t *testing.T) {
+	e := newEnv(t)
+	e.svc.UpdateSettings(adminCtx(), signin.SettingsPatch{NoDeviceBehavior: ptr(signin.NoDeviceEmailOTP)})
+	u := e.user("sara")
+	e.setPassword(u, "tangerine submarine orbit")
+	e.clock.Advance(time.Second)
+	n := e.must(e.svc.SubmitUsername(ctx, "sara", ""))
+	n = e.must(e.svc.SubmitPassword(ctx, n.FlowToken, "tangerine submarine orbit", browser))
+	code := e.otpFromMail("sara@example.com")
+	for range 5 {
+		e.must(e.svc.SubmitEmailOTP(ctx, n.FlowToken, "000000", browser))
+	}
+	if got := e.must(e.svc.SubmitEmailOTP(ctx, n.FlowToken, code, browser)); got.Session != nil {
+		t.Fatal("the code worked after five wrong tries")
+	}
+	e.clock.Advance(time.Second)
+	e.must(e.svc.ResendEmailOTP(ctx, n.FlowToken))
+	if got := e.must(e.svc.SubmitEmailOTP(ctx, n.FlowToken, e.otpFromMail("sara@example.com"), browser)); got.Session == nil {
+		t.Fatalf("the new code: %+v", got)
+	}
+}
+
+// TestSessionDurationChange (SECURITY D.21): a new duration applies to new
+// sessions; existing ones keep theirs, enforced on the server.
+func TestSessionDurationChange(t *testing.T) {
+	e := newEnv(t)
+	e.svc.UpdateSettings(adminCtx(), signin.SettingsPatch{NoDeviceBehavior: ptr(signin.NoDeviceAllow)})
+	u := e.user("tina")
+	e.setPassword(u, "tangerine submarine orbit")
+	signIn := func() *signin.NewSession {
+		n := e.must(e.svc.SubmitUsername(ctx, "tina", ""))
+		return e.must(e.svc.SubmitPassword(ctx, n.FlowToken, "tangerine submarine orbit", browser)).Session
+	}
+	old := signIn()
+	e.svc.UpdateSettings(adminCtx(), signin.SettingsPatch{SessionDurationMinutes: ptr(15)})
+	short := signIn()
+	if d := short.Expires.Sub(e.clock.Now()); d != 15*time.Minute {
+		t.Fatalf("new session lasts %v", d)
+	}
+	e.clock.Advance(16 * time.Minute)
+	if _, err := e.svc.Session(ctx, short.Token); err == nil {
+		t.Fatal("a 15-minute session works after 16 minutes")
+	}
+	if _, err := e.svc.Session(ctx, old.Token); err != nil {
+		t.Fatalf("the older 8-hour session was cut short: %v", err)
+	}
+}
+
+// TestRegistrationWindow (SECURITY C.14): registering a device long after
+// the password step needs a new sign-in.
+func TestRegistrationWindow(t *testing.T) {
+	e := newEnv(t)
+	u := e.user("uma")
+	e.setPassword(u, "tangerine submarine orbit")
+	flow := e.toRegister(u)
+	e.clock.Advance(signin.FlowTTL + time.Second)
+	if _, err := e.svc.BeginTOTPRegistration(ctx, flow); err != signin.ErrFlow {
+		t.Fatalf("registration after %v: %v", signin.FlowTTL, err)
 	}
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,12 +23,35 @@ func (h *Handler) authedPage(s signin.Session, title string) page {
 }
 
 type accountsData struct {
-	Query    string
-	Page     portal.AccountPage
-	NextURL  string
-	Shown    int
-	Unavail  bool
-	Position int
+	Query   string
+	Page    portal.AccountPage
+	NextURL string
+	Shown   int
+	Unavail bool
+	// Rows is the list's items, rendered by accountRows.
+	Rows template.HTML
+}
+
+// accountRows renders the account list items. It escapes every value with
+// html.EscapeString (and ids with url.PathEscape) itself rather than
+// through html/template, which costs several times as much per value and
+// dominated the page's time for 50 accounts; the markup is fixed here and
+// every interpolated value is escaped for its context (text and a
+// double-quoted attribute).
+func accountRows(list []portal.Account) template.HTML {
+	var b strings.Builder
+	for _, a := range list {
+		b.WriteString(`<li><a href="/start/accounts/`)
+		b.WriteString(html.EscapeString(url.PathEscape(a.ID)))
+		b.WriteString(`"><span class="name">`)
+		b.WriteString(html.EscapeString(a.Name))
+		b.WriteString(`</span><span class="meta">`)
+		b.WriteString(html.EscapeString(a.ID))
+		b.WriteString(` · `)
+		b.WriteString(html.EscapeString(a.Email))
+		b.WriteString("</span></a></li>\n")
+	}
+	return template.HTML(b.String()) //nolint:gosec // every value escaped above
 }
 
 func (h *Handler) accounts(w http.ResponseWriter, r *http.Request, s signin.Session) {
@@ -53,7 +78,7 @@ func (h *Handler) accounts(w http.ResponseWriter, r *http.Request, s signin.Sess
 		h.internal(w, r, err)
 		return
 	}
-	d.Page, d.Shown = res, len(res.Accounts)
+	d.Page, d.Shown, d.Rows = res, len(res.Accounts), accountRows(res.Accounts)
 	if res.Next != "" {
 		v := url.Values{"after": {res.Next}}
 		if q != "" {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/portal"
 )
 
 // TestSafeReturn (SECURITY D.28): return targets are same-origin relative
@@ -123,5 +125,19 @@ func TestCSRF(t *testing.T) {
 		if ok {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// TestAccountRowsEscaped: the hand-rendered account rows escape every
+// value.
+func TestAccountRowsEscaped(t *testing.T) {
+	got := string(accountRows([]portal.Account{{ID: `1"><script>x</script>`, Name: `<b>&"'`, Email: `a@b"c`}}))
+	for _, bad := range []string{"<script>", "<b>", `b"c`} {
+		if strings.Contains(got, bad) {
+			t.Fatalf("unescaped %q in %s", bad, got)
+		}
+	}
+	if !strings.Contains(got, `href="/start/accounts/1%22%3E%3Cscript%3Ex%3C%2Fscript%3E"`) {
+		t.Fatalf("href not path-escaped: %s", got)
 	}
 }

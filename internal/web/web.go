@@ -98,6 +98,7 @@ func New(o Options) (*Handler, error) {
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	h.routes()
 	h.oauthRoutes()
+	h.cliRoutes()
 	return h, nil
 }
 
@@ -364,6 +365,10 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	next, err := h.o.Signin.SubmitUsername(r.Context(), name, ret)
 	if err != nil {
+		if f, ok := fault.As(err); ok && f.Kind == fault.Invalid {
+			h.render(w, http.StatusBadRequest, "login", page{Title: "Sign in", CSRF: h.csrf.Token(h.binding(w, r)), Message: f.Message, Data: ret})
+			return
+		}
 		h.internal(w, r, err)
 		return
 	}

@@ -95,11 +95,17 @@ func testDeviceAuthorizationDecidedOnce(t *testing.T, open Connect) {
 	// Polling state is written under the current status.
 	got.LastPollAt, got.FastPolls, got.Interval = t0.Add(2*time.Minute), 1, 6
 	var ok bool
-	update(t, s, func(tx store.Tx) (err error) { ok, err = tx.UpdateDeviceAuthorization(ctx, got, store.DevicePending); return })
+	update(t, s, func(tx store.Tx) (err error) {
+		ok, err = tx.UpdateDeviceAuthorization(ctx, got, store.DevicePending)
+		return
+	})
 	if ok {
 		t.Fatal("an update from a status the row no longer has succeeded")
 	}
-	update(t, s, func(tx store.Tx) (err error) { ok, err = tx.UpdateDeviceAuthorization(ctx, got, store.DeviceApproved); return })
+	update(t, s, func(tx store.Tx) (err error) {
+		ok, err = tx.UpdateDeviceAuthorization(ctx, got, store.DeviceApproved)
+		return
+	})
 	got2, _ := s.GetDeviceAuthorization(ctx, "dc-1")
 	if !ok || got2.Interval != 6 || got2.FastPolls != 1 || !got2.LastPollAt.Equal(t0.Add(2*time.Minute)) {
 		t.Fatalf("poll update: ok=%v %+v", ok, got2)

@@ -30,7 +30,7 @@ def main():
     used = set()
     while True:
         try:
-            ready, _, _ = select.select([fd], [], [], 600)
+            ready, _, _ = select.select([fd], [], [], 180)
         except InterruptedError:
             continue
         if not ready:

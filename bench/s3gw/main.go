@@ -1,0 +1,330 @@
+// Command s3gw measures the S3 gateway against its upstream in one run:
+// requests per second of small GETs and MiB/s of a large PUT and GET,
+// straight to the upstream and through the gateway, with the overhead of
+// the gateway; then it streams a huge object through the gateway while
+// sampling the gateway process's resident memory.
+//
+// Every request is signed with SigV4 (the gateway's administrator key for
+// the gateway, the upstream's credentials for the upstream) and large
+// bodies are sent UNSIGNED-PAYLOAD, as the SDKs do over HTTPS, so that the
+// client's hashing is not what is measured. Phases alternate between the
+// two targets and each is bounded in time.
+//
+//	go run ./bench/s3gw -direct http://127.0.0.1:15000 -gateway http://127.0.0.1:18282 -key AKIA… -secret … -pid 1234
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/sigv4"
+)
+
+type target struct {
+	name  string
+	url   string
+	creds sigv4.Credentials
+}
+
+type client struct {
+	hc *http.Client
+}
+
+func (c *client) do(ctx context.Context, t target, method, path string, body io.Reader, size int64) (int64, error) {
+	r, err := http.NewRequestWithContext(ctx, method, t.url+path, body)
+	if err != nil {
+		return 0, err
+	}
+	r.ContentLength = size
+	if body == nil {
+		r.Body = http.NoBody
+	}
+	ph := sigv4.EmptySHA256
+	if size > 0 {
+		ph = sigv4.UnsignedPayload
+	}
+	r.Header.Set("X-Amz-Content-Sha256", ph)
+	if err := (sigv4.Signer{Path: sigv4.PathAsSent}).Sign(r, ph, t.creds, "us-east-1", "s3", time.Now()); err != nil {
+		return 0, err
+	}
+	resp, err := c.hc.Do(r)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil {
+		return n, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return n, fmt.Errorf("%s %s: HTTP %d", method, path, resp.StatusCode)
+	}
+	return n, nil
+}
+
+// pattern is an endless, cheap stream of bytes for large bodies.
+type pattern struct{ off int64 }
+
+func (p *pattern) Read(b []byte) (int, error) {
+	for i := range b {
+		b[i] = byte(p.off + int64(i))
+	}
+	p.off += int64(len(b))
+	return len(b), nil
+}
+
+type smallResult struct {
+	ops     int64
+	errs    int64
+	elapsed time.Duration
+	lat     []time.Duration
+}
+
+func (r smallResult) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
+
+func (r smallResult) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	sort.Slice(r.lat, func(i, j int) bool { return r.lat[i] < r.lat[j] })
+	return r.lat[int(p*float64(len(r.lat)-1))]
+}
+
+func smallGets(c *client, t target, path string, conc int, d time.Duration) smallResult {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var ops, errs atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conc {
+		wg.Go(func() {
+			var mine []time.Duration
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				_, err := c.do(context.Background(), t, http.MethodGet, path, nil, 0)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+				ops.Add(1)
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return smallResult{ops: ops.Load(), errs: errs.Load(), elapsed: time.Since(start), lat: lat}
+}
+
+// transfer PUTs (or GETs) size bytes n times, one after the other, and
+// returns MiB/s.
+func transfer(c *client, t target, method, path string, size int64, n int) (float64, error) {
+	start := time.Now()
+	var total int64
+	for range n {
+		var body io.Reader
+		var sz int64
+		if method == http.MethodPut {
+			body, sz = io.LimitReader(&pattern{}, size), size
+		}
+		got, err := c.do(context.Background(), t, method, path, body, sz)
+		if err != nil {
+			return 0, err
+		}
+		if method == http.MethodPut {
+			got = size
+		}
+		total += got
+	}
+	return float64(total) / (1 << 20) / time.Since(start).Seconds(), nil
+}
+
+// rss returns a process's resident set (VmRSS) and its peak (VmHWM), in
+// KiB.
+func rss(pid int) (cur, peak int64) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return -1, -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			cur = v
+		case "VmHWM:":
+			peak = v
+		}
+	}
+	return cur, peak
+}
+
+// cpu returns the user and system CPU time a process has used.
+func cpu(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
+}
+
+// sampled runs fn while sampling the resident memory of pid every 50 ms,
+// and returns the highest sample.
+func sampled(pid int, fn func() error) (maxKiB int64, err error) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if cur, _ := rss(pid); cur > maxKiB {
+				maxKiB = cur
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	err = fn()
+	close(done)
+	wg.Wait()
+	return maxKiB, err
+}
+
+func overhead(direct, gateway float64) string {
+	return fmt.Sprintf("%+.1f%%", (direct-gateway)/direct*100)
+}
+
+func main() {
+	directURL := flag.String("direct", "", "the upstream's URL")
+	gatewayURL := flag.String("gateway", "", "the gateway's URL")
+	key := flag.String("key", "", "the gateway's access key id (an administrator key)")
+	secret := flag.String("secret", "", "its secret")
+	conc := flag.Int("c", 16, "concurrent clients for small GETs")
+	phase := flag.Duration("time", 5*time.Second, "duration of each small-GET phase")
+	rounds := flag.Int("rounds", 2, "rounds of the small-GET phases (alternating targets); the best of each is kept")
+	small := flag.Int("small", 4096, "size of the small object")
+	large := flag.Int64("large", 256<<20, "size of the large object")
+	largeN := flag.Int("large-n", 2, "large transfers per target and direction")
+	huge := flag.Int64("huge", 1<<30, "size of the object streamed for the memory phase (0 skips it)")
+	pid := flag.Int("pid", 0, "pid of the gatehouse process, for its memory and CPU")
+	motoPid := flag.Int("moto-pid", 0, "pid of the upstream process, for its CPU")
+	flag.Parse()
+	if *directURL == "" || *gatewayURL == "" || *key == "" || *secret == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	direct := target{"direct", *directURL, sigv4.Credentials{AccessKeyID: "moto", SecretAccessKey: "moto-secret"}}
+	gateway := target{"gateway", *gatewayURL, sigv4.Credentials{AccessKeyID: *key, SecretAccessKey: *secret}}
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 256,
+		DisableCompression:  true,
+	}
+	c := &client{hc: &http.Client{Transport: tr}}
+	bucket := fmt.Sprintf("/bench-%d", time.Now().UnixNano())
+	must := func(err error) {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+	_, err := c.do(context.Background(), direct, http.MethodPut, bucket, nil, 0)
+	must(err)
+	_, err = c.do(context.Background(), direct, http.MethodPut, bucket+"/small", bytes.NewReader(make([]byte, *small)), int64(*small))
+	must(err)
+	// Warm both paths (connections, caches of keys and policies).
+	for _, t := range []target{direct, gateway} {
+		_ = smallGets(c, t, bucket+"/small", *conc, 500*time.Millisecond)
+	}
+
+	fmt.Printf("small GETs of %d bytes, %d concurrent clients, %d rounds of %v per target\n", *small, *conc, *rounds, *phase)
+	best := map[string]smallResult{}
+	for round := range *rounds {
+		order := []target{direct, gateway}
+		if round%2 == 1 {
+			order = []target{gateway, direct}
+		}
+		for _, t := range order {
+			ghCPU, motoCPU := cpu(*pid), cpu(*motoPid)
+			r := smallGets(c, t, bucket+"/small", *conc, *phase)
+			ghCPU, motoCPU = cpu(*pid)-ghCPU, cpu(*motoPid)-motoCPU
+			fmt.Printf("  round %d %-8s %8.0f req/s  p50 %-9v p99 %-9v errors %d  CPU per request: gatehouse %v, moto %v\n", round+1, t.name, r.rate(),
+				r.pct(0.5).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.errs,
+				(ghCPU / time.Duration(max(r.ops, 1))).Round(time.Microsecond), (motoCPU / time.Duration(max(r.ops, 1))).Round(time.Microsecond))
+			if b, ok := best[t.name]; !ok || r.rate() > b.rate() {
+				best[t.name] = r
+			}
+		}
+	}
+	d, g := best["direct"], best["gateway"]
+	fmt.Printf("small GET: direct %.0f req/s, gateway %.0f req/s, overhead %s (target ≤ 15%%)\n\n", d.rate(), g.rate(), overhead(d.rate(), g.rate()))
+
+	fmt.Printf("large transfers of %d MiB, %d per target and direction, one at a time\n", *large>>20, *largeN)
+	res := map[string]float64{}
+	for _, dir := range []string{http.MethodPut, http.MethodGet} {
+		for _, t := range []target{direct, gateway, gateway, direct} {
+			mibs, err := transfer(c, t, dir, bucket+"/large", *large, (*largeN+1)/2)
+			must(err)
+			fmt.Printf("  %-4s %-8s %7.1f MiB/s\n", dir, t.name, mibs)
+			res[dir+t.name] += mibs / 2
+		}
+	}
+	fmt.Printf("large PUT: direct %.1f MiB/s, gateway %.1f MiB/s, overhead %s (target ≤ 5%%)\n", res["PUTdirect"], res["PUTgateway"], overhead(res["PUTdirect"], res["PUTgateway"]))
+	fmt.Printf("large GET: direct %.1f MiB/s, gateway %.1f MiB/s, overhead %s\n\n", res["GETdirect"], res["GETgateway"], overhead(res["GETdirect"], res["GETgateway"]))
+
+	if *huge > 0 && *pid > 0 {
+		before, _ := rss(*pid)
+		var mibs float64
+		peakPut, err := sampled(*pid, func() (err error) {
+			mibs, err = transfer(c, gateway, http.MethodPut, bucket+"/huge", *huge, 1)
+			return err
+		})
+		must(err)
+		fmt.Printf("memory while streaming %d MiB through the gateway (gatehouse RSS)\n", *huge>>20)
+		fmt.Printf("  before %d MiB; PUT at %.1f MiB/s, peak %d MiB\n", before>>10, mibs, peakPut>>10)
+		peakGet, err := sampled(*pid, func() (err error) {
+			mibs, err = transfer(c, gateway, http.MethodGet, bucket+"/huge", *huge, 1)
+			return err
+		})
+		must(err)
+		after, hwm := rss(*pid)
+		fmt.Printf("  GET at %.1f MiB/s, peak %d MiB; after %d MiB (process high-water mark %d MiB)\n", mibs, peakGet>>10, after>>10, hwm>>10)
+		if grow := max(peakPut, peakGet) - before; grow > 64<<10 {
+			must(errors.New("memory grew by more than 64 MiB while streaming"))
+		}
+	}
+}

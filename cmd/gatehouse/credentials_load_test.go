@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
+
+	"github.com/gatehouse/gatehouse/internal/sigv4"
+)
+
+// loadResult is one phase of the load generator.
+type loadResult struct {
+	name     string
+	ops      int64
+	errs     int64
+	elapsed  time.Duration
+	p50, p99 time.Duration
+}
+
+func (r loadResult) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
+
+// drive runs fn from conc goroutines until maxOps calls or maxTime, and
+// reports throughput and latency percentiles.
+func drive(name string, conc int, maxOps int64, maxTime time.Duration, fn func(c *http.Client) error) loadResult {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc * 2, MaxConnsPerHost: conc * 2}}
+	var (
+		n, errs atomic.Int64
+		mu      sync.Mutex
+		lats    []time.Duration
+		wg      sync.WaitGroup
+	)
+	deadline := time.Now().Add(maxTime)
+	start := time.Now()
+	for range conc {
+		wg.Go(func() {
+			local := make([]time.Duration, 0, 4096)
+			for n.Add(1) <= maxOps && time.Now().Before(deadline) {
+				t0 := time.Now()
+				if err := fn(client); err != nil {
+					errs.Add(1)
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			lats = append(lats, local...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
+	r := loadResult{name: name, ops: int64(len(lats)), errs: errs.Load(), elapsed: elapsed}
+	if len(lats) > 0 {
+		r.p50, r.p99 = lats[len(lats)/2], lats[len(lats)*99/100]
+	}
+	return r
+}
+
+// TestLoadCredentials is the speed measurement of issue 6 (run by
+// bench/run-credentials.sh; skipped unless GATEHOUSE_LOAD is set, and never
+// asserting a time): on loopback, in one run, the plain net/http ceiling
+// (a handler returning a fixed small body), then GetRoleCredentials and
+// SigV4-verified GetCallerIdentity with temporary credentials, against the
+// real wired app on SQLite.
+func TestLoadCredentials(t *testing.T) {
+	if os.Getenv("GATEHOUSE_LOAD") == "" {
+		t.Skip("a load measurement, not a test: bench/run-credentials.sh runs it (GATEHOUSE_LOAD=1)")
+	}
+	conc := 16
+	maxTime := 5 * time.Second
+	if v := os.Getenv("GATEHOUSE_LOAD_TIME"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			maxTime = d
+		}
+	}
+	const maxOps = 200_000
+	app := startPortalApp(t)
+	e := newEntitledUser(t, app, "bench")
+	_, tok := deviceLogin(t, app, e, []string{"sso:account:access"})
+	rc, err := app.portalClient().GetRoleCredentials(context.Background(), &sso.GetRoleCredentialsInput{
+		AccessToken: tok.AccessToken, AccountId: &e.accountID, RoleName: &e.permissionSet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := sigv4.Credentials{AccessKeyID: aws.ToString(rc.RoleCredentials.AccessKeyId),
+		SecretAccessKey: aws.ToString(rc.RoleCredentials.SecretAccessKey), SessionToken: aws.ToString(rc.RoleCredentials.SessionToken)}
+
+	ceilingSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("ok\n"))
+	}))
+	defer ceilingSrv.Close()
+	get := func(c *http.Client, req *http.Request) error {
+		res, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", res.StatusCode)
+		}
+		return nil
+	}
+	ceiling := drive("net/http ceiling (fixed small body)", conc, maxOps, maxTime, func(c *http.Client) error {
+		req, _ := http.NewRequest(http.MethodGet, ceilingSrv.URL+"/", nil)
+		return get(c, req)
+	})
+	q := url.Values{"account_id": {e.accountID}, "role_name": {e.permissionSet}}
+	grc := drive("GetRoleCredentials", conc, maxOps, maxTime, func(c *http.Client) error {
+		req, _ := http.NewRequest(http.MethodGet, app.URL+"/federation/credentials?"+q.Encode(), nil)
+		req.Header.Set("x-amz-sso_bearer_token", aws.ToString(tok.AccessToken))
+		return get(c, req)
+	})
+	const body = "Action=GetCallerIdentity&Version=2011-06-15"
+	sum := sha256.Sum256([]byte(body))
+	hash := hex.EncodeToString(sum[:])
+	gci := drive("GetCallerIdentity (SigV4, ASIA + session token)", conc, maxOps, maxTime, func(c *http.Client) error {
+		req, _ := http.NewRequest(http.MethodPost, app.URL+"/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+		if err := (sigv4.Signer{}).Sign(req, hash, creds, "us-east-1", "sts", time.Now()); err != nil {
+			return err
+		}
+		return get(c, req)
+	})
+	fmt.Printf("\nmachine: %d CPUs, %s; %d concurrent clients, each phase at most %v or %d calls; SQLite\n",
+		runtime.NumCPU(), runtime.Version(), conc, maxTime, maxOps)
+	fmt.Printf("%-50s %10s %8s %10s %10s %8s\n", "phase", "ops/s", "errors", "p50", "p99", "ceiling")
+	for _, r := range []loadResult{ceiling, grc, gci} {
+		fmt.Printf("%-50s %10.0f %8d %10v %10v %7.1f%%\n", r.name, r.rate(), r.errs, r.p50.Round(time.Microsecond),
+			r.p99.Round(time.Microsecond), 100*r.rate()/ceiling.rate())
+	}
+	fmt.Printf("targets: GetRoleCredentials >= 25%% of the ceiling, GetCallerIdentity >= 50%%\n\n")
+	if grc.errs > 0 || gci.errs > 0 {
+		t.Errorf("errors under load: GetRoleCredentials %d, GetCallerIdentity %d", grc.errs, gci.errs)
+	}
+}

@@ -1,0 +1,114 @@
+package s3gw
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+)
+
+// BatchWriter writes several audit events in one transaction;
+// *audit.Recorder provides it.
+type BatchWriter interface {
+	RecordAll(ctx context.Context, events ...*audit.Event) error
+}
+
+// Journal records the gateway's data events durably, gathering the events
+// of concurrent requests into one transaction. An S3 workload is many small
+// requests, each of which must be audited before it is answered; one commit
+// (and one fsync) per request would cost more than the rest of the
+// gateway's work together. Record waits up to the linger for other events
+// to join (less when DefaultMaxBatch arrive first), then commits them all
+// and returns once they are durable, so the guarantee of Recorder.Record
+// stands: no audit, no answer. The gateway uses Record for reads, whose
+// wait overlaps the upstream's answer, and RecordNow for everything that
+// must be durable before it goes on (changes, refusals), which commits at
+// once and takes the waiting events along.
+type Journal struct {
+	w        BatchWriter
+	linger   time.Duration
+	maxBatch int
+
+	mu      sync.Mutex
+	pending []pendingEvent
+	timer   *time.Timer
+}
+
+type pendingEvent struct {
+	ev   *audit.Event
+	done chan error
+}
+
+// Defaults of a Journal.
+const (
+	DefaultLinger   = 10 * time.Millisecond
+	DefaultMaxBatch = 128
+)
+
+// NewJournal returns a journal writing through w. linger 0 means
+// DefaultLinger; a negative linger commits every event at once.
+func NewJournal(w BatchWriter, linger time.Duration) *Journal {
+	if linger == 0 {
+		linger = DefaultLinger
+	}
+	return &Journal{w: w, linger: linger, maxBatch: DefaultMaxBatch}
+}
+
+// Record implements Recorder: the event is committed with others within
+// the linger.
+func (j *Journal) Record(ctx context.Context, ev *audit.Event) error { return j.record(ev, false) }
+
+// RecordNow commits the event, and any waiting, at once.
+func (j *Journal) RecordNow(ctx context.Context, ev *audit.Event) error { return j.record(ev, true) }
+
+func (j *Journal) record(ev *audit.Event, now bool) error {
+	p := pendingEvent{ev: ev, done: make(chan error, 1)}
+	j.mu.Lock()
+	j.pending = append(j.pending, p)
+	var batch []pendingEvent
+	switch {
+	case now || len(j.pending) >= j.maxBatch || j.linger < 0:
+		batch = j.take()
+	case len(j.pending) == 1:
+		j.timer = time.AfterFunc(j.linger, j.flush)
+	}
+	j.mu.Unlock()
+	if batch != nil {
+		j.write(batch)
+	}
+	// Once queued the event is written even if ctx ends: giving up here
+	// could report failure for an event that then commits.
+	return <-p.done
+}
+
+// take removes the pending events; j.mu is held.
+func (j *Journal) take() []pendingEvent {
+	if j.timer != nil {
+		j.timer.Stop()
+		j.timer = nil
+	}
+	batch := j.pending
+	j.pending = nil
+	return batch
+}
+
+func (j *Journal) flush() {
+	j.mu.Lock()
+	batch := j.take()
+	j.mu.Unlock()
+	if len(batch) > 0 {
+		j.write(batch)
+	}
+}
+
+func (j *Journal) write(batch []pendingEvent) {
+	evs := make([]*audit.Event, len(batch))
+	for i, p := range batch {
+		evs[i] = p.ev
+	}
+	err := j.w.RecordAll(context.Background(), evs...)
+	for _, p := range batch {
+		p.done <- err
+	}
+}
