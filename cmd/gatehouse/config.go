@@ -35,8 +35,10 @@ type Config struct {
 	KeyringFile string `json:"keyring_file"`
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []string `json:"trusted_proxies"`
-	LogLevel       string   `json:"log_level"`
-	LogFormat      string   `json:"log_format"`
+	// Audit tunes how events are written.
+	Audit     AuditConfig `json:"audit"`
+	LogLevel  string      `json:"log_level"`
+	LogFormat string      `json:"log_format"`
 	// Mail configures outgoing email (signin_wiring.go).
 	Mail MailConfig `json:"mail"`
 	// Tokens configures sso-oidc and temporary credentials
@@ -47,6 +49,15 @@ type Config struct {
 
 	// portal overrides the access portal's sources (tests only).
 	portal portalSources
+}
+
+// AuditConfig tunes the audit log.
+type AuditConfig struct {
+	// ReadEvents is "async" (default: events of reads and failed calls are
+	// written in the background in large batches; a crash can lose those of
+	// the last moments) or "sync" (each is durable before the answer).
+	// Events of changes always commit with the change.
+	ReadEvents string `json:"read_events"`
 }
 
 // DatabaseConfig selects the store.
@@ -185,6 +196,13 @@ func (c *Config) finish() error {
 	}
 	if c.Region == "" {
 		return errors.New("region must not be empty")
+	}
+	switch c.Audit.ReadEvents {
+	case "":
+		c.Audit.ReadEvents = "async"
+	case "async", "sync":
+	default:
+		return fmt.Errorf("audit.read_events %q: want async or sync", c.Audit.ReadEvents)
 	}
 	for _, p := range c.TrustedProxies {
 		if _, err := netip.ParsePrefix(p); err != nil {

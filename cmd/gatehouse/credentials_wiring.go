@@ -195,7 +195,7 @@ func (p *principals) Resolve(ctx context.Context, id string) (awsapi.Principal, 
 	}
 	return awsapi.Principal{Secret: k.Secret.Reveal(), Caller: awsapi.Caller{
 		AccessKeyID: k.ID, PrincipalARN: k.PrincipalARN, AccountID: k.AccountID,
-		Type: "IAMUser", UserName: k.UserName(), PrincipalID: k.ID,
+		Type: "IAMUser", UserName: k.UserName(), PrincipalID: k.UserID(),
 	}}, nil
 }
 

@@ -24,10 +24,7 @@ type testApp struct {
 	KeyID    string
 	Secret   string
 	Config   Config
-	// S3URL is the S3 gateway's listener, when withS3Gateway asked for
-	// one.
-	S3URL string
-	app   *app
+	app      *app
 }
 
 type appOption func(*Config)
@@ -65,11 +62,6 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 		a.close()
 	})
 	ta := &testApp{URL: srv.URL, Instance: a.instance, Config: cfg, app: a}
-	if a.s3 != nil {
-		s3srv := httptest.NewServer(a.s3)
-		t.Cleanup(s3srv.Close)
-		ta.S3URL = s3srv.URL
-	}
 	if a.boot != nil {
 		ta.KeyID, ta.Secret = a.boot.AdminKey.ID, a.boot.AdminKey.Secret.Reveal()
 		if err := writeAdminCredentials(cfg, a.boot); err != nil {

@@ -487,6 +487,7 @@ func TestAdminAPI(t *testing.T) {
 	if st, _ := out["Settings"].(map[string]any); code != 200 || st["SessionDurationMinutes"].(float64) != 480 || st["MfaMode"] != "CONTEXT_AWARE" {
 		t.Fatalf("DescribeSignInSettings: %d %v", code, out)
 	}
+	app.flushAudit(t)
 	events, err := app.app.store.ListAuditEvents(context.Background(), store.AuditQuery{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -544,6 +545,7 @@ func TestLockoutAcrossReplicas(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	first.flushAudit(t)
 	events, _ := first.app.store.ListAuditEvents(context.Background(), store.AuditQuery{EventName: "CredentialVerification", Limit: 1000})
 	wrong, locked := 0, 0
 	for _, e := range events {

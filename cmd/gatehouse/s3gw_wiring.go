@@ -95,14 +95,14 @@ func newAuthzParts(cfg Config, log *slog.Logger, db store.Store, inst instance.I
 	if err != nil {
 		return nil, err
 	}
-	svc, err := authz.New(authz.Options{Roles: authz.NewRoles(db, acc.access, 0, now), AdminPolicy: adminSet, Now: now})
+	svc, err := authz.New(authz.Options{Roles: authz.NewRoles(db, acc.access, 0, now), AdminPolicy: adminSet})
 	if err != nil {
 		return nil, err
 	}
 	resolver := authz.NewResolver(prin.keys, cred.creds, now)
 	p := &authzParts{
 		svc: svc, resolver: resolver,
-		api: authzapi.Service(svc, resolver, cfg.Region, awsapi.ManagementAccountOnly{AccountID: inst.OwnerAccountID}, now),
+		api: authzapi.Service(svc, resolver, cfg.Region, authzapi.AdministratorsOnly{AccountID: inst.OwnerAccountID}, now),
 	}
 	g := cfg.S3Gateway
 	if g.Listen == "" {

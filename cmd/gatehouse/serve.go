@@ -28,6 +28,8 @@ import (
 type app struct {
 	handler  http.Handler
 	store    store.Store
+	// audit writes the events of reads and failed calls.
+	audit *audit.Recorder
 	instance instance.Instance
 	boot     *instance.Bootstrap
 	signin   *signinParts
@@ -81,12 +83,17 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	// Events of reads and failed calls; those of changes commit with them.
+	recorder := audit.NewRecorder(db)
+	if cfg.Audit.ReadEvents == "async" {
+		recorder = audit.NewAsyncRecorder(db, audit.AsyncOptions{Log: log})
+	}
 	// Access keys of administrators; temporary credentials join below.
 	prin := &principals{keys: accessKeys}
 	router := &awsapi.JSONRouter{
 		Services:  map[string]*awsapi.JSONService{},
 		Auth:      awsapi.NewSigV4Auth(prin, []string{cfg.Region}, now),
-		Audit:     audit.NewRecorder(db),
+		Audit:     recorder,
 		Log:       log,
 		Region:    cfg.Region,
 		AccountID: inst.OwnerAccountID,
@@ -133,12 +140,13 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if query != nil {
 		query.Services[cred.sts.SigningName] = cred.sts
 	}
-	h := server.New(server.Options{Store: db, JSON: router, Query: query, REST: cred.rest, Log: log, Trusted: cfg.trustedProxies(), Now: now, Web: sign.web})
+	h := server.New(server.Options{Store: db, JSON: router, Query: query, REST: cred.rest, Log: log, Trusted: cfg.trustedProxies(), Now: now, Web: sign.web,
+		Ready: []func(context.Context) error{func(context.Context) error { return recorder.Healthy() }}})
 	acc.start()
 	sign.start(log)
 	cred.start(db, now)
-	return &app{handler: h, store: db, instance: inst, boot: boot, signin: sign, cred: cred, s3: az.gateway,
-		close: func() error { cred.stop(); sign.stop(); acc.stop(); return db.Close() }}, nil
+	return &app{handler: h, store: db, audit: recorder, instance: inst, boot: boot, signin: sign, cred: cred, s3: az.gateway,
+		close: func() error { cred.stop(); sign.stop(); acc.stop(); recorder.Close(); return db.Close() }}, nil
 }
 
 // serve runs Gatehouse until ctx ends, then shuts down gracefully: the

@@ -9,6 +9,7 @@ package accesskey
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -36,8 +37,34 @@ type Key struct {
 	ID           string
 	Secret       keyring.Secret
 	PrincipalARN string
-	AccountID    string
-	Status       string
+	// PrincipalID is the unique id (AIDA…) of the IAM user the key belongs
+	// to; empty for the bootstrap administrator's key.
+	PrincipalID string
+	AccountID   string
+	Status      string
+}
+
+// UserID returns the unique id of the key's principal as IAM shows it in
+// aws:userid and CloudTrail's principalId: the IAM user's id, or for the
+// bootstrap administrator, which has no user record, BootstrapUserID.
+func (k Key) UserID() string {
+	if k.PrincipalID != "" {
+		return k.PrincipalID
+	}
+	return BootstrapUserID(k.AccountID)
+}
+
+// BootstrapUserID is the unique id of the bootstrap administrator of an
+// account: AIDA and 17 characters derived from the account id, so that
+// every replica and every restart agree on it.
+func BootstrapUserID(accountID string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	sum := sha256.Sum256([]byte("gatehouse-bootstrap-user:" + accountID))
+	b := make([]byte, 17)
+	for i := range b {
+		b[i] = alphabet[sum[i]%32]
+	}
+	return "AIDA" + string(b)
 }
 
 // UserName returns the IAM user name of the key's principal.
@@ -87,16 +114,22 @@ func purpose(id string) string { return "access-key:" + id }
 // Create makes a new active key for principalARN within the transaction
 // and returns it with its secret, which is never shown again.
 func (s *Service) Create(ctx context.Context, tx store.Tx, principalARN, accountID string) (Key, error) {
+	return s.CreateFor(ctx, tx, principalARN, "", accountID)
+}
+
+// CreateFor is Create for the IAM user with unique id principalID.
+func (s *Service) CreateFor(ctx context.Context, tx store.Tx, principalARN, principalID, accountID string) (Key, error) {
 	k := Key{
 		ID:           arn.NewAccessKeyID("AKIA"),
 		Secret:       keyring.Secret(arn.NewSecretAccessKey()),
 		PrincipalARN: principalARN,
+		PrincipalID:  principalID,
 		AccountID:    accountID,
 		Status:       Active,
 	}
 	err := tx.PutAccessKey(ctx, store.AccessKey{
 		ID: k.ID, SecretSealed: s.keys.Seal(purpose(k.ID), []byte(k.Secret.Reveal())),
-		PrincipalARN: principalARN, AccountID: accountID, Status: Active, CreatedAt: s.now().UTC(),
+		PrincipalARN: principalARN, PrincipalID: principalID, AccountID: accountID, Status: Active, CreatedAt: s.now().UTC(),
 	})
 	if err != nil {
 		return Key{}, fmt.Errorf("accesskey: store %s: %w", k.ID, err)
@@ -130,7 +163,8 @@ func (s *Service) Lookup(ctx context.Context, id string) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("accesskey: open secret of %s: %w", id, err)
 	}
-	k := Key{ID: id, Secret: keyring.Secret(secret), PrincipalARN: rec.PrincipalARN, AccountID: rec.AccountID, Status: rec.Status}
+	k := Key{ID: id, Secret: keyring.Secret(secret), PrincipalARN: rec.PrincipalARN, PrincipalID: rec.PrincipalID,
+		AccountID: rec.AccountID, Status: rec.Status}
 	s.mu.Lock()
 	if len(s.cache) > 10000 {
 		clear(s.cache) // bounded: many distinct keys only come from misuse
@@ -169,4 +203,13 @@ func (s *Service) SetStatus(ctx context.Context, id, status string) error {
 		s.mu.Unlock()
 	}
 	return err
+}
+
+// Forget drops a key from this replica's cache, after a transaction that
+// changed or deleted it has committed, so that the change applies here at
+// once (other replicas notice within CacheTTL).
+func (s *Service) Forget(id string) {
+	s.mu.Lock()
+	delete(s.cache, id)
+	s.mu.Unlock()
 }

@@ -15,6 +15,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/arn"
@@ -159,25 +162,199 @@ func Stage(ctx context.Context, tx store.Tx, response any) error {
 	return nil
 }
 
-// Recorder writes events that are not part of a change.
+// Recorder writes events that are not part of a change: the events of
+// calls that read, and of calls that failed (and so changed nothing).
+//
+// A synchronous recorder (NewRecorder) writes each event before Record
+// returns. An asynchronous one (NewAsyncRecorder) queues the event and a
+// writer goroutine commits queued events in large batches, which costs far
+// less per event than one commit each. Nothing is dropped: a full queue
+// makes Record wait. The recorder fails closed: while the writer cannot
+// write, Record returns ErrUnavailable and callers refuse to answer. The
+// cost is a window: events of calls answered in the last moments before a
+// crash (not a graceful stop, which drains the queue) can be lost. The event
+// of a change never takes this path; it commits with the change (Stage).
 type Recorder struct {
 	store store.Store
+
+	// The asynchronous writer; queue is nil for a synchronous recorder.
+	queue    chan store.AuditEvent
+	maxBatch int
+	log      *slog.Logger
+	failing  atomic.Bool
+	flushReq chan chan struct{}
+	done     chan struct{}
+	closeMu  sync.RWMutex // Record holds it shared; Close exclusively
+	closed   bool
 }
 
-// NewRecorder returns a recorder writing to s.
+// ErrUnavailable is returned while an asynchronous recorder cannot write
+// its events.
+var ErrUnavailable = errors.New("audit: the audit log cannot be written")
+
+// NewRecorder returns a synchronous recorder writing to s.
 func NewRecorder(s store.Store) *Recorder { return &Recorder{store: s} }
 
-// Record writes e in a transaction of its own and returns only once it is
-// durable.
+// AsyncOptions tune an asynchronous recorder; zero values pick defaults.
+type AsyncOptions struct {
+	// QueueSize bounds the events waiting to be written (default 65536).
+	QueueSize int
+	// MaxBatch bounds the events of one commit (default 1024).
+	MaxBatch int
+	Log      *slog.Logger
+}
+
+// NewAsyncRecorder returns a recorder that writes read and failure events
+// in the background. Close it to drain the queue.
+func NewAsyncRecorder(s store.Store, o AsyncOptions) *Recorder {
+	if o.QueueSize <= 0 {
+		o.QueueSize = 65536
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 1024
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	r := &Recorder{
+		store: s, queue: make(chan store.AuditEvent, o.QueueSize), maxBatch: o.MaxBatch, log: o.Log,
+		flushReq: make(chan chan struct{}), done: make(chan struct{}),
+	}
+	go r.write()
+	return r
+}
+
+// Record writes e: at once for a synchronous recorder, through the queue
+// for an asynchronous one.
 func (r *Recorder) Record(ctx context.Context, e *Event) error {
 	rec, err := e.record()
 	if err != nil {
 		return err
 	}
-	if err := r.store.Update(ctx, func(tx store.Tx) error { return tx.AppendAuditEvents(ctx, rec) }); err != nil {
-		return fmt.Errorf("audit: record %s: %w", e.EventName, err)
+	if r.queue == nil {
+		if err := r.store.Update(ctx, func(tx store.Tx) error { return tx.AppendAuditEvents(ctx, rec) }); err != nil {
+			return fmt.Errorf("audit: record %s: %w", e.EventName, err)
+		}
+		return nil
+	}
+	if r.failing.Load() {
+		return ErrUnavailable
+	}
+	r.closeMu.RLock()
+	defer r.closeMu.RUnlock()
+	if r.closed {
+		return ErrUnavailable
+	}
+	select {
+	case r.queue <- rec:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Healthy reports whether events can be written.
+func (r *Recorder) Healthy() error {
+	if r.failing.Load() {
+		return ErrUnavailable
 	}
 	return nil
+}
+
+// Flush returns once every event queued before the call is written.
+func (r *Recorder) Flush(ctx context.Context) error {
+	if r.queue == nil {
+		return nil
+	}
+	ack := make(chan struct{})
+	select {
+	case r.flushReq <- ack:
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-ack:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops accepting events and returns once the queue is written.
+func (r *Recorder) Close() error {
+	if r.queue == nil {
+		return nil
+	}
+	r.closeMu.Lock()
+	if !r.closed {
+		r.closed = true
+		close(r.queue)
+	}
+	r.closeMu.Unlock()
+	<-r.done
+	return nil
+}
+
+// write is the writer goroutine: it takes what has queued (up to maxBatch),
+// commits it, and retries a failed commit with a growing pause, keeping the
+// batch, until it succeeds.
+func (r *Recorder) write() {
+	defer close(r.done)
+	batch := make([]store.AuditEvent, 0, r.maxBatch)
+	// acks are flush requests; they are answered once the queue has been
+	// seen empty after a write, so every event queued before them is in.
+	var acks []chan struct{}
+	defer func() {
+		for _, a := range acks {
+			close(a)
+		}
+	}()
+	for {
+		batch = batch[:0]
+		select {
+		case rec, ok := <-r.queue:
+			if !ok {
+				return
+			}
+			batch = append(batch, rec)
+		case ack := <-r.flushReq:
+			acks = append(acks, ack)
+		}
+	fill:
+		for len(batch) < r.maxBatch {
+			select {
+			case rec, ok := <-r.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, rec)
+			case ack := <-r.flushReq:
+				acks = append(acks, ack)
+			default:
+				break fill
+			}
+		}
+		for pause := 50 * time.Millisecond; len(batch) > 0; pause = min(2*pause, 5*time.Second) {
+			err := r.store.Update(context.Background(), func(tx store.Tx) error {
+				return tx.AppendAuditEvents(context.Background(), batch...)
+			})
+			if err == nil {
+				r.failing.Store(false)
+				break
+			}
+			r.failing.Store(true)
+			r.log.Error("audit write failed; refusing requests until it succeeds", "events", len(batch), "err", err)
+			time.Sleep(pause)
+		}
+		if len(r.queue) == 0 {
+			for _, a := range acks {
+				close(a)
+			}
+			acks = acks[:0]
+		}
+	}
 }
 
 // RecordAll writes several events in one transaction and returns only once

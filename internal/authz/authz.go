@@ -110,11 +110,6 @@ func RoleARN(accountID, roleName string) string {
 	return "arn:aws:iam::" + accountID + ":role" + RolePath + roleName
 }
 
-// SessionARN returns the assumed-role ARN of a session of roleName.
-func SessionARN(accountID, roleName, sessionName string) string {
-	return "arn:aws:sts::" + accountID + ":assumed-role/" + roleName + "/" + sessionName
-}
-
 // Check is one authorization question an enforcement point asks: may the
 // principal perform Action on Resource? One request may need several (a
 // copy reads its source and writes its destination).
@@ -146,7 +141,6 @@ var ErrNotProvisioned = errors.New("authz: the role is not provisioned")
 type Service struct {
 	roles  *Roles
 	admins *PolicySet
-	now    func() time.Time
 	pool   sync.Pool // *policy.Context
 	clock  atomic.Pointer[clockStrings]
 }
@@ -159,8 +153,6 @@ type Options struct {
 	// Gatehouse's bootstrap administrators act with AWS's
 	// AdministratorAccess policy. Required.
 	AdminPolicy *PolicySet
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 }
 
 // New returns a decision service.
@@ -168,16 +160,10 @@ func New(o Options) (*Service, error) {
 	if o.Roles == nil || o.AdminPolicy == nil {
 		return nil, errors.New("authz: Options.Roles and Options.AdminPolicy are required")
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	s := &Service{roles: o.Roles, admins: o.AdminPolicy, now: o.Now}
+	s := &Service{roles: o.Roles, admins: o.AdminPolicy}
 	s.pool.New = func() any { return new(policy.Context) }
 	return s, nil
 }
-
-// Now returns the service's clock.
-func (s *Service) Now() time.Time { return s.now() }
 
 // GetContext returns an empty request context from a pool; fill it with the
 // request's keys and give it back with PutContext once the decision is

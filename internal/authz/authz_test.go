@@ -120,7 +120,7 @@ func newFixture(t *testing.T, inline string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(Options{Roles: NewRoles(db, acc, time.Second, clk.now), AdminPolicy: adminSet, Now: clk.now})
+	svc, err := New(Options{Roles: NewRoles(db, acc, time.Second, clk.now), AdminPolicy: adminSet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func (r *Resolver) Lookup(ctx context.Context, accessKeyID string) (*Credential,
 	name := k.UserName()
 	return &Credential{Secret: k.Secret.Reveal(), Principal: Principal{
 		Kind: KindAdmin, AccessKeyID: k.ID, AccountID: k.AccountID,
-		ARN: k.PrincipalARN, PrincipalARN: k.PrincipalARN, PrincipalID: k.ID, UserName: name,
+		ARN: k.PrincipalARN, PrincipalARN: k.PrincipalARN, PrincipalID: k.UserID(), UserName: name,
 	}}, nil
 }
 

@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -148,4 +149,52 @@ func (s *Service) ListAttachedRolePolicies(ctx context.Context, accountID, roleN
 		out = append(out, AttachedPolicy{Name: p.Name, ARN: p.ARN})
 	}
 	return out, nil
+}
+
+// RolePrincipal returns the policies of a provisioned role named by its
+// ARN, as they were captured when it was last provisioned: the AWS-managed
+// policies (documents from the catalogue), the customer-managed ones, the
+// inline policy and the permissions boundary. It returns a NoSuchEntity
+// fault for a role that does not exist.
+func (s *Service) RolePrincipal(ctx context.Context, roleARN string) (*Principal, error) {
+	rest, ok := strings.CutPrefix(roleARN, "arn:aws:iam::")
+	acct, res, _ := strings.Cut(rest, ":")
+	full, isRole := strings.CutPrefix(res, "role/")
+	if !ok || !isAccountID(acct) || !isRole || full == "" {
+		return nil, invalidInput("ARN %s is not a valid role ARN.", roleARN)
+	}
+	name := full[strings.LastIndex(full, "/")+1:]
+	r, err := s.role(ctx, acct, name)
+	if err != nil {
+		return nil, err
+	}
+	if out := s.roleOut(r); out.ARN != roleARN {
+		return nil, noSuchEntity("The role with name %s cannot be found.", name)
+	}
+	p := &Principal{ARN: roleARN}
+	for _, m := range r.Policies.Managed {
+		mp, ok := s.catalogue.Get(m.ARN)
+		if !ok {
+			return nil, fmt.Errorf("iam: role %s: managed policy %s is not in the catalogue", r.RoleName, m.ARN)
+		}
+		p.Identity = append(p.Identity, NamedDocument{Name: m.ARN, Type: "aws-managed", Document: mp.Document})
+	}
+	for _, c := range r.Policies.CustomerManaged {
+		p.Identity = append(p.Identity, NamedDocument{Name: c.ARN, Type: "user-managed", Document: c.Document})
+	}
+	if r.Policies.Inline != "" {
+		p.Identity = append(p.Identity, NamedDocument{Name: InlinePolicyName, Type: "role", Document: r.Policies.Inline})
+	}
+	if b := r.Policies.Boundary; b != nil {
+		d := NamedDocument{Name: b.ARN, Type: "user-managed", Document: b.Document}
+		if d.Document == "" {
+			mp, ok := s.catalogue.Get(b.ARN)
+			if !ok {
+				return nil, fmt.Errorf("iam: role %s: boundary %s is not in the catalogue", r.RoleName, b.ARN)
+			}
+			d.Type, d.Document = "aws-managed", mp.Document
+		}
+		p.Boundary = &d
+	}
+	return p, nil
 }

@@ -104,7 +104,7 @@ func newEnv(t *testing.T, adminPolicy string) *testEnv {
 	}
 	az, err := authz.New(authz.Options{
 		Roles:       authz.NewRoles(db, access.New(db, cat, "ssoins-0123456789abcdef", access.Options{Now: clk.now}), 0, clk.now),
-		AdminPolicy: set, Now: clk.now,
+		AdminPolicy: set,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package s3gw
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -143,5 +142,4 @@ func TestGatewayPolicyDecisions(t *testing.T) {
 	if !errors.As(err, &re) || re.HTTPStatusCode() != 403 {
 		t.Fatalf("HeadObject of a secret: %v", err)
 	}
-	_ = bytes.MinRead
 }

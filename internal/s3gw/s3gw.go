@@ -123,9 +123,11 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Partition == "" {
 		cfg.Partition = "aws"
 	}
+	domains := make([]string, len(cfg.Domains))
 	for i, d := range cfg.Domains {
-		cfg.Domains[i] = strings.TrimSuffix(strings.ToLower(d), ".")
+		domains[i] = strings.TrimSuffix(strings.ToLower(d), ".")
 	}
+	cfg.Domains = domains
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -281,6 +283,10 @@ func (x *exchange) serve() {
 		var checks []authz.Check
 		if x.op != nil {
 			checks = x.op.Checks
+			if len(checks) == 0 {
+				// DeleteObjects names its keys in a body not read yet.
+				checks = []authz.Check{{Action: x.op.spec.action, Resource: g.arns.Bucket(x.op.Bucket)}}
+			}
 		}
 		x.fail(errAccessDenied(), authz.DenyAll(checks, "the session's credentials were revoked", nil))
 		return

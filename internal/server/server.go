@@ -20,8 +20,10 @@ type Options struct {
 	Store store.Store
 	JSON  *awsapi.JSONRouter
 	// Query serves the Query protocol services (IAM, STS); nil for none.
-	Query   *awsapi.QueryRouter
-	Log     *slog.Logger
+	Query *awsapi.QueryRouter
+	Log   *slog.Logger
+	// Ready are further readiness checks (besides the store) for /readyz.
+	Ready   []func(context.Context) error
 	Trusted []netip.Prefix
 	Now     func() time.Time
 	// Web serves the access portal (/start…) and its assets (/static/).
@@ -51,6 +53,14 @@ func New(o Options) http.Handler {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			w.Write([]byte("storage unreachable\n"))
 			return
+		}
+		for _, check := range o.Ready {
+			if err := check(ctx); err != nil {
+				o.Log.Warn("readiness check failed", "err", err)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				w.Write([]byte("not ready\n"))
+				return
+			}
 		}
 		w.Write([]byte("ok\n"))
 	})

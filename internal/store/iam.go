@@ -34,7 +34,8 @@ type IAMPolicyVersion struct {
 type IAMPolicyQuery struct {
 	AccountID  string
 	PathPrefix string
-	// OnlyAttached keeps policies attached to at least one role.
+	// OnlyAttached keeps policies attached to at least one role or IAM
+	// identity.
 	OnlyAttached bool
 	After        string // name key of the last policy of the previous page
 	Limit        int

@@ -25,8 +25,11 @@ type AccessKey struct {
 	// arn:aws:iam::123456789012:user/gatehouse-admin.
 	PrincipalARN string
 	AccountID    string
-	Status       string // "Active" or "Inactive", as IAM spells them
-	CreatedAt    time.Time
+	// PrincipalID is the unique id of the IAM user the key belongs to
+	// (AIDA…); empty for the bootstrap administrator's key.
+	PrincipalID string
+	Status      string // "Active" or "Inactive", as IAM spells them
+	CreatedAt   time.Time
 }
 
 // User is a person in the identity store.

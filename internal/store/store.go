@@ -81,6 +81,7 @@ type Reader interface {
 	OrgReader
 	AccessReader
 	IAMReader
+	IAMUserReader
 	TokenReader
 }
 
@@ -94,6 +95,7 @@ type Tx interface {
 	OrgWriter
 	AccessWriter
 	IAMWriter
+	IAMUserWriter
 	TokenWriter
 }
 

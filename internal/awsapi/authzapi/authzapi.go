@@ -183,6 +183,20 @@ type RequestError struct {
 	Message    string `json:"Message"`
 }
 
+// AdministratorsOnly lets the long-term administrator keys of the
+// management account call the API. Role sessions are refused even in that
+// account: a user's own credentials must not ask about other principals
+// (delegated administration will widen this with IAM policies).
+type AdministratorsOnly struct{ AccountID string }
+
+// Authorize implements awsapi.Authorizer.
+func (a AdministratorsOnly) Authorize(_ context.Context, r awsapi.AuthzRequest) error {
+	if r.Caller.AccountID != a.AccountID || r.Caller.Type != "IAMUser" || r.Caller.Session != nil {
+		return fault.Deniedf("User: %s is not authorized to perform: %s", r.Caller.PrincipalARN, r.Action)
+	}
+	return nil
+}
+
 // principalKeys are the condition keys Gatehouse derives from a
 // principal; a caller may not set them.
 var principalKeys = []string{"aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:userid",

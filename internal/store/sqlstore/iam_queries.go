@@ -42,8 +42,10 @@ func (q *queries) ListIAMPolicies(ctx context.Context, iq store.IAMPolicyQuery) 
 		args = append(args, len(iq.PathPrefix), iq.PathPrefix)
 	}
 	if iq.OnlyAttached {
-		query += ` AND EXISTS (SELECT 1 FROM role_policy_attachments a WHERE a.account_id = p.account_id
-			AND a.policy_arn = 'arn:aws:iam::' || p.account_id || ':policy' || p.path || p.name)`
+		query += ` AND (EXISTS (SELECT 1 FROM role_policy_attachments a WHERE a.account_id = p.account_id
+			AND a.policy_arn = 'arn:aws:iam::' || p.account_id || ':policy' || p.path || p.name)
+			OR EXISTS (SELECT 1 FROM iam_attached_policies u WHERE u.account_id = p.account_id
+			AND u.policy_arn = 'arn:aws:iam::' || p.account_id || ':policy' || p.path || p.name))`
 	}
 	query += ` ORDER BY p.name_key LIMIT ?`
 	args = append(args, iq.Limit)

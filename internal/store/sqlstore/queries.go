@@ -155,8 +155,8 @@ func (q *queries) CreateInstance(ctx context.Context, in store.Instance) (bool, 
 func (q *queries) GetAccessKey(ctx context.Context, id string) (store.AccessKey, error) {
 	var k store.AccessKey
 	var created int64
-	err := q.row(ctx, `SELECT id, secret_sealed, principal_arn, account_id, status, created_at FROM access_keys WHERE id = ?`, id).
-		Scan(&k.ID, &k.SecretSealed, &k.PrincipalARN, &k.AccountID, &k.Status, &created)
+	err := q.row(ctx, `SELECT id, secret_sealed, principal_arn, account_id, principal_id, status, created_at FROM access_keys WHERE id = ?`, id).
+		Scan(&k.ID, &k.SecretSealed, &k.PrincipalARN, &k.AccountID, &k.PrincipalID, &k.Status, &created)
 	if err != nil {
 		return k, notFound(err, "access key", id)
 	}
@@ -165,10 +165,10 @@ func (q *queries) GetAccessKey(ctx context.Context, id string) (store.AccessKey,
 }
 
 func (q *queries) PutAccessKey(ctx context.Context, k store.AccessKey) error {
-	_, err := q.exec(ctx, `INSERT INTO access_keys (id, secret_sealed, principal_arn, account_id, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)
+	_, err := q.exec(ctx, `INSERT INTO access_keys (id, secret_sealed, principal_arn, account_id, principal_id, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET status = excluded.status`,
-		k.ID, k.SecretSealed, k.PrincipalARN, k.AccountID, k.Status, micros(k.CreatedAt))
+		k.ID, k.SecretSealed, k.PrincipalARN, k.AccountID, k.PrincipalID, k.Status, micros(k.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("sqlstore: put access key %s: %w", k.ID, err)
 	}
@@ -559,12 +559,23 @@ func (q *queries) DeleteMembership(ctx context.Context, id string) error {
 
 // ---- audit ----
 
+// auditRowsPerInsert bounds the rows of one INSERT: few statements for a
+// batch, and a parameter count far below both backends' limits.
+const auditRowsPerInsert = 50
+
 func (q *queries) AppendAuditEvents(ctx context.Context, events ...store.AuditEvent) error {
-	for _, e := range events {
-		if _, err := q.exec(ctx, `INSERT INTO audit_events (event_id, event_time, source, name, principal, error_code, document)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			e.EventID, micros(e.Time), e.Source, e.Name, e.Principal, e.ErrorCode, string(e.Document)); err != nil {
-			return fmt.Errorf("sqlstore: append audit event %s: %w", e.EventID, err)
+	for len(events) > 0 {
+		n := min(len(events), auditRowsPerInsert)
+		chunk := events[:n]
+		events = events[n:]
+		args := make([]any, 0, 7*n)
+		for _, e := range chunk {
+			args = append(args, e.EventID, micros(e.Time), e.Source, e.Name, e.Principal, e.ErrorCode, string(e.Document))
+		}
+		query := `INSERT INTO audit_events (event_id, event_time, source, name, principal, error_code, document) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")
+		if _, err := q.exec(ctx, query, args...); err != nil {
+			return fmt.Errorf("sqlstore: append %d audit events (first %s): %w", n, chunk[0].EventID, err)
 		}
 	}
 	return nil

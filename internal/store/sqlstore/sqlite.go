@@ -179,6 +179,12 @@ var uniqueIndexes = map[string]string{
 	"iam_policies(account_id,name_key)":                                             "iam_policies_name",
 	"iam_policy_versions(policy_id,version_no)":                                     "iam_policy_versions_pkey",
 	"iam_policy_tags(policy_id,tag_key)":                                            "iam_policy_tags_pkey",
+	// IAM users (migrations 0500–0599)
+	"iam_users(id)":                              "iam_users_pkey",
+	"iam_users(account_id,name_key)":             "iam_users_name",
+	"iam_inline_policies(owner_id,name_key)":     "iam_inline_policies_pkey",
+	"iam_attached_policies(owner_id,policy_arn)": "iam_attached_policies_pkey",
+	"iam_entity_tags(owner_id,tag_key)":          "iam_entity_tags_pkey",
 	// OIDC, tokens, temporary credentials (migrations 0300–0399)
 	"oauth_clients(id)":                 "oauth_clients_pkey",
 	"oauth_device_codes(code_hash)":     "oauth_device_codes_pkey",

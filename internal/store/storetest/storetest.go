@@ -48,6 +48,7 @@ func Run(t *testing.T, newDatabase NewDatabase) {
 	tests = append(tests, signinTests...)
 	tests = append(tests, accessTests...)
 	tests = append(tests, tokenTests...)
+	tests = append(tests, iamUserTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, newDatabase(t))
@@ -623,6 +624,22 @@ func testAudit(t *testing.T, open Connect) {
 		return tx.AppendAuditEvents(ctx, store.AuditEvent{EventID: id("e", 1), Time: base, Document: []byte("{}")})
 	})
 	wantConflict(t, err, "audit_events_event_id")
+
+	// A large batch goes in whole, across the store's statement chunks.
+	var bulk []store.AuditEvent
+	for i := range 120 {
+		bulk = append(bulk, store.AuditEvent{EventID: id("bulk", i), Time: base, Source: "s", Name: "Bulk", Document: []byte("{}")})
+	}
+	update(t, s, func(tx store.Tx) error { return tx.AppendAuditEvents(ctx, bulk...) })
+	if got, _ := s.ListAuditEvents(ctx, store.AuditQuery{Limit: 1000, EventName: "Bulk"}); len(got) != 120 {
+		t.Fatalf("%d of 120 bulk events stored", len(got))
+	}
+	// One bad row (a duplicate id) rejects the whole batch.
+	bulk2 := []store.AuditEvent{{EventID: id("fresh", 1), Time: base, Document: []byte("{}")}, bulk[7]}
+	wantConflict(t, s.Update(ctx, func(tx store.Tx) error { return tx.AppendAuditEvents(ctx, bulk2...) }), "audit_events_event_id")
+	if got, _ := s.ListAuditEvents(ctx, store.AuditQuery{Limit: 1000, EventName: ""}); len(got) != 130 {
+		t.Fatalf("%d events after a rejected batch, want 130", len(got))
+	}
 }
 
 func testReadOnlyView(t *testing.T, open Connect) {
