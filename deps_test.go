@@ -42,7 +42,7 @@ func TestDependencyDirection(t *testing.T) {
 	}
 	isDomain := func(p string) bool {
 		for _, d := range []string{"internal/directory", "internal/accesskey", "internal/instance", "internal/access",
-			"internal/org", "internal/iam", "internal/signin", "internal/mfa", "internal/password", "internal/tempcred", "internal/oauth", "internal/authz"} {
+			"internal/org", "internal/iam", "internal/signin", "internal/mfa", "internal/password", "internal/tempcred", "internal/oauth", "internal/authz", "internal/consoleadmin"} {
 			if p == d || strings.HasPrefix(p, d+"/") {
 				return true
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/access"
+	"github.com/gatehouse/gatehouse/internal/accesskey"
 	"github.com/gatehouse/gatehouse/internal/awsapi"
 	iamapi "github.com/gatehouse/gatehouse/internal/awsapi/iam"
 	"github.com/gatehouse/gatehouse/internal/awsapi/organizations"
@@ -38,7 +39,7 @@ const (
 )
 
 func newAccessServices(ctx context.Context, db store.Store, inst instance.Instance, dir *directory.Service,
-	log *slog.Logger, now func() time.Time) (*accessServices, error) {
+	keys *accesskey.Service, log *slog.Logger, now func() time.Time) (*accessServices, error) {
 	o := org.New(db, org.Options{Now: now, Log: log})
 	if _, err := o.Ensure(ctx, org.Management{AccountID: inst.OwnerAccountID, Name: managementAccountName, Email: managementAccountEmail}); err != nil {
 		return nil, err
@@ -51,12 +52,16 @@ func newAccessServices(ctx context.Context, db store.Store, inst instance.Instan
 	// Deleting a user or group deletes its assignments in the same
 	// transaction.
 	dir.AddHook(acc)
-	return &accessServices{inst: inst, org: o, access: acc, iam: iam.New(db, catalogue, inst.InstanceID, iam.Options{Now: now, Log: log}), log: log}, nil
+	// IAM users of the management account are delegated administrators;
+	// the bootstrap administrator is not one of them (docs/delegated-admin.md).
+	users := iam.New(db, catalogue, inst.InstanceID, iam.Options{Now: now, Log: log, AccessKeys: keys,
+		BootstrapUser: instance.AdminUserName, BootstrapCreated: inst.CreatedAt})
+	return &accessServices{inst: inst, org: o, access: acc, iam: users, log: log}, nil
 }
 
-// jsonServices returns the JSON 1.1 services to register.
-func (s *accessServices) jsonServices(pager *awsapi.Pager, models modelSet) []*awsapi.JSONService {
-	admin := awsapi.ManagementAccountOnly{AccountID: s.inst.OwnerAccountID}
+// jsonServices returns the JSON 1.1 services to register; admin
+// authorises every call.
+func (s *accessServices) jsonServices(pager *awsapi.Pager, models modelSet, admin awsapi.Authorizer) []*awsapi.JSONService {
 	return []*awsapi.JSONService{
 		organizations.Service(s.org, pager, models.validator("organizations"), admin),
 		ssoadmin.Service(s.access, s.inst.IdentityStoreID, pager, models.validator("sso-admin"), admin),
@@ -65,13 +70,13 @@ func (s *accessServices) jsonServices(pager *awsapi.Pager, models modelSet) []*a
 
 // queryRouter returns the Query protocol router (IAM here; STS joins it
 // later), sharing the JSON router's authenticator and audit recorder.
-func (s *accessServices) queryRouter(json *awsapi.JSONRouter, pager *awsapi.Pager, models modelSet) *awsapi.QueryRouter {
+func (s *accessServices) queryRouter(json *awsapi.JSONRouter, pager *awsapi.Pager, models modelSet, authz awsapi.Authorizer) *awsapi.QueryRouter {
 	auth, ok := json.Auth.(awsapi.QueryAuthenticator)
 	if !ok {
 		s.log.Error("the JSON router's authenticator cannot verify Query requests; IAM is not served")
 		return nil
 	}
-	svc := iamapi.Service(s.iam, pager, models["iam"], awsapi.AnyCaller{})
+	svc := iamapi.Service(s.iam, pager, models["iam"], authz)
 	return &awsapi.QueryRouter{
 		Services: map[string]*awsapi.QueryService{svc.SigningName: svc},
 		Auth:     auth, Audit: json.Audit, Log: json.Log, Region: json.Region, AccountID: json.AccountID,

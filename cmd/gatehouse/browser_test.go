@@ -91,8 +91,10 @@ func location(t *testing.T, ctx context.Context) string {
 // page shows, lands in the portal, opens an account, a role and its access
 // keys; signs out and signs in again with password and TOTP.
 func TestBrowserJourneyTOTP(t *testing.T) {
-	app := startPortalApp(t, withStandInAccess())
+	app := startPortalApp(t)
 	userID := app.createUser(t, "alice", "alice@example.com")
+	access := grantRealAccess(t, app, userID)
+	prodLink := `a[href="/start/accounts/` + access.production + `"]`
 	if code, out := app.adminCall(t, "InviteUser", map[string]any{"UserId": userID}); code != 200 {
 		t.Fatalf("InviteUser: %d %v", code, out)
 	}
@@ -133,26 +135,26 @@ func TestBrowserJourneyTOTP(t *testing.T) {
 	screenshot(t, ctx, "03-accounts")
 
 	browse(t, ctx, "search", chromedp.SetValue("#q", "prod", chromedp.ByID), chromedp.Submit("#q", chromedp.ByID),
-		chromedp.WaitVisible(`a[href="/start/accounts/444455556666"]`, chromedp.ByQuery))
+		chromedp.WaitVisible(prodLink, chromedp.ByQuery))
 	var listed string
 	browse(t, ctx, "read list", chromedp.Text("ul.accounts", &listed, chromedp.ByQuery))
 	if strings.Contains(listed, "Development") || !strings.Contains(listed, "Production") {
 		t.Fatalf("search for prod lists %q", listed)
 	}
-	browse(t, ctx, "open account", chromedp.Click(`a[href="/start/accounts/444455556666"]`, chromedp.ByQuery),
+	browse(t, ctx, "open account", chromedp.Click(prodLink, chromedp.ByQuery),
 		chromedp.WaitVisible("ul.roles", chromedp.ByQuery))
 	screenshot(t, ctx, "04-roles")
 	browse(t, ctx, "access keys",
-		chromedp.Click(`a[href="/start/accounts/444455556666/roles/AdministratorAccess/credentials"]`, chromedp.ByQuery),
+		chromedp.Click(`a[href="/start/accounts/`+access.production+`/roles/AdministratorAccess/credentials"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#c-bash", chromedp.ByID))
 	var bash, ps, cmd, file string
 	browse(t, ctx, "read keys", chromedp.Text("#c-bash", &bash, chromedp.ByID), chromedp.Text("#c-ps", &ps, chromedp.ByID),
 		chromedp.Text("#c-cmd", &cmd, chromedp.ByID), chromedp.Text("#c-file", &file, chromedp.ByID))
-	if !strings.Contains(bash, `export AWS_ACCESS_KEY_ID="ASIATESTSTANDIN00001"`) || !strings.Contains(ps, `$Env:AWS_SESSION_TOKEN=`) ||
-		!strings.Contains(cmd, "set AWS_SECRET_ACCESS_KEY=test-secret-for-AdministratorAccess") ||
-		!strings.Contains(file, "[444455556666_AdministratorAccess]") {
+	if !strings.Contains(ps, `$Env:AWS_SESSION_TOKEN=`) || !strings.Contains(cmd, "set AWS_SECRET_ACCESS_KEY=") ||
+		!strings.Contains(file, "["+access.production+"_AdministratorAccess]") {
 		t.Fatalf("access keys:\n%s\n%s\n%s\n%s", bash, ps, cmd, file)
 	}
+	checkShownCredentials(t, app, bash, access.production, access.permissionSet, "alice")
 	screenshot(t, ctx, "05-access-keys")
 	browse(t, ctx, "devices", chromedp.Navigate(app.URL+"/start/devices"), chromedp.WaitVisible("ul.roles", chromedp.ByQuery))
 	screenshot(t, ctx, "06-devices")
@@ -204,8 +206,9 @@ func TestBrowserJourneyTOTP(t *testing.T) {
 // TestBrowserJourneyWebAuthn registers a security key through Chromium's
 // DevTools virtual authenticator and signs in with it.
 func TestBrowserJourneyWebAuthn(t *testing.T) {
-	app := startPortalApp(t, withStandInAccess())
+	app := startPortalApp(t)
 	userID := app.createUser(t, "bob", "bob@example.com")
+	grantRealAccess(t, app, userID)
 	code, out := app.adminCall(t, "ResetUserPassword", map[string]any{"UserId": userID, "Mode": "ONE_TIME_PASSWORD"})
 	if code != 200 {
 		t.Fatalf("ResetUserPassword: %d %v", code, out)

@@ -46,9 +46,6 @@ type Config struct {
 	Tokens TokensConfig `json:"tokens"`
 	// S3Gateway configures the S3 access gateway (s3gw_wiring.go).
 	S3Gateway S3GatewayConfig `json:"s3_gateway"`
-
-	// portal overrides the access portal's sources (tests only).
-	portal portalSources
 }
 
 // AuditConfig tunes the audit log.

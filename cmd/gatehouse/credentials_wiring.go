@@ -92,7 +92,7 @@ func newCredentialParts(cfg Config, log *slog.Logger, db store.Store, keys *keyr
 	inst instance.Instance, acc *accessServices, prin *principals, json *awsapi.JSONRouter, pager *awsapi.Pager,
 	models modelSet, now func() time.Time) (*credentialParts, error) {
 	storeARN := "arn:aws:identitystore::" + inst.OwnerAccountID + ":identitystore/" + inst.IdentityStoreID
-	roles := entitlement.New(acc.access, acc.org)
+	roles := entitlement.New(db, acc.access, acc.org)
 	creds := tempcred.New(db, keys, roles, tempcred.Options{Now: now, Log: log, CacheTTL: cfg.Tokens.cacheTTL})
 	prin.temp = creds
 	locks := &lateLocks{}

@@ -198,8 +198,8 @@ func TestIAMPoliciesWithGoSDK(t *testing.T) {
 	wantCode(t, err, "ValidationError", "maxItems")
 	_, err = c.ListPolicies(ctx, &iamsdk.ListPoliciesInput{Marker: aws.String("forged")})
 	wantCode(t, err, "InvalidInput", "Marker")
-	_, err = c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("x")})
-	wantCode(t, err, "NotImplemented", "CreateUser")
+	_, err = c.CreateGroup(ctx, &iamsdk.CreateGroupInput{GroupName: aws.String("x")})
+	wantCode(t, err, "NotImplemented", "CreateGroup")
 
 	// The audit trail names the caller.
 	found := false

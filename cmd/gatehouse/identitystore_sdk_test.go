@@ -357,7 +357,7 @@ func TestIdentityStoreAuthentication(t *testing.T) {
 		t.Fatal(err)
 	}
 	wrongSecret := cfg.Copy()
-	wrongSecret.Credentials = credentials.NewStaticCredentialsProvider(app.KeyID, app.Secret[:39]+"x", "")
+	wrongSecret.Credentials = credentials.NewStaticCredentialsProvider(app.KeyID, otherLast(app.Secret), "")
 	wantCode(t, list(wrongSecret), "InvalidSignatureException", "The request signature we calculated does not match")
 
 	unknown := cfg.Copy()
@@ -437,4 +437,12 @@ type idsAttributeOperation = types.AttributeOperation
 
 func attrOp(path, value string) types.AttributeOperation {
 	return types.AttributeOperation{AttributePath: aws.String(path), AttributeValue: document.NewLazyDocument(value)}
+}
+
+// otherLast returns s with its last character replaced by a different one.
+func otherLast(s string) string {
+	if s[len(s)-1] == 'x' {
+		return s[:len(s)-1] + "y"
+	}
+	return s[:len(s)-1] + "x"
 }

@@ -104,7 +104,7 @@ func BenchmarkPortalAccounts(b *testing.B) {
 		return float64(ds[len(ds)/2].Microseconds()) / 1000
 	}
 	if os.Getenv("GATEHOUSE_BENCH_PARTS") != "" {
-		acc := portal.NewStoreAccess(app.app.store)
+		acc := app.app.cred.roles
 		for _, u := range []string{big, small} {
 			t0 := time.Now()
 			for range 200 {

@@ -24,10 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	istypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
 
-	"github.com/gatehouse/gatehouse/internal/keyring"
 	gmail "github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/mail/smtptest"
-	"github.com/gatehouse/gatehouse/internal/portal"
 )
 
 // portalApp is a Gatehouse whose public URL is http://localhost:<port>
@@ -40,16 +38,6 @@ type portalApp struct {
 }
 
 type portalOption func(*Config)
-
-// withStandInAccess wires test implementations of the portal's Access and
-// Credentials. They stand in for issue 3's accounts and the later
-// temporary-credentials issue, which the portal is not wired to yet; the
-// product wires portal.Unavailable instead.
-func withStandInAccess() portalOption {
-	return func(c *Config) {
-		c.portal = portalSources{access: standInAccess{}, credentials: standInCredentials{}}
-	}
-}
 
 func startPortalApp(t testing.TB, opts ...portalOption) *portalApp {
 	t.Helper()
@@ -159,43 +147,4 @@ func linkFrom(t *testing.T, m smtptest.Message) string {
 	}
 	t.Fatalf("no link in the message:\n%s", body)
 	return ""
-}
-
-// standInAccess lists three accounts with two roles each. It is a test
-// implementation of portal.Access standing in for issue 3's services,
-// which the portal is not wired to yet.
-type standInAccess struct{}
-
-var standInAccounts = []portal.Account{
-	{ID: "111122223333", Name: "Development", Email: "dev@example.com"},
-	{ID: "444455556666", Name: "Production", Email: "prod@example.com"},
-	{ID: "777788889999", Name: "Sandbox", Email: "sandbox@example.com"},
-}
-
-func (standInAccess) AccountsFor(_ context.Context, _ string, q portal.AccountQuery) (portal.AccountPage, error) {
-	var out []portal.Account
-	for _, a := range standInAccounts {
-		if q.Search == "" || strings.Contains(strings.ToLower(a.Name+" "+a.ID+" "+a.Email), strings.ToLower(q.Search)) {
-			out = append(out, a)
-		}
-	}
-	return portal.AccountPage{Accounts: out, Total: len(out)}, nil
-}
-
-func (standInAccess) RolesFor(_ context.Context, _ string, account string) ([]portal.Role, error) {
-	for _, a := range standInAccounts {
-		if a.ID == account {
-			return []portal.Role{{Name: "AdministratorAccess", Description: "Full access"}, {Name: "ReadOnlyAccess"}}, nil
-		}
-	}
-	return nil, nil
-}
-
-// standInCredentials returns recognisable test values; it stands in for the
-// temporary-credentials issue (STS, ASIA keys), not implemented yet.
-type standInCredentials struct{}
-
-func (standInCredentials) RoleCredentials(_ context.Context, s portal.Session, account, role string) (portal.RoleCredentials, error) {
-	return portal.RoleCredentials{AccessKeyID: "ASIATESTSTANDIN00001", SecretAccessKey: keyring.Secret("test-secret-for-" + role),
-		SessionToken: keyring.Secret("test-session-token-" + s.SessionID), Expiration: time.Now().Add(time.Hour)}, nil
 }

@@ -95,7 +95,10 @@ func newAuthzParts(cfg Config, log *slog.Logger, db store.Store, inst instance.I
 	if err != nil {
 		return nil, err
 	}
-	svc, err := authz.New(authz.Options{Roles: authz.NewRoles(db, acc.access, 0, now), AdminPolicy: adminSet})
+	// IAM users (delegated administrators) act with their own policies;
+	// the bootstrap administrator with adminSet (admin_wiring.go).
+	users := authz.NewUsers(iamUsers{acc.iam}, adminSet, 0, now)
+	svc, err := authz.New(authz.Options{Roles: authz.NewRoles(db, acc.access, 0, now), AdminPolicy: adminSet, Users: users})
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/awsapi/identitystore"
+	"github.com/gatehouse/gatehouse/internal/console"
 	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/instance"
 	"github.com/gatehouse/gatehouse/internal/keyring"
@@ -26,10 +27,10 @@ import (
 
 // app is a wired Gatehouse: its handler and what must be closed after it.
 type app struct {
-	handler  http.Handler
-	store    store.Store
+	handler http.Handler
+	store   store.Store
 	// audit writes the events of reads and failed calls.
-	audit *audit.Recorder
+	audit    *audit.Recorder
 	instance instance.Instance
 	boot     *instance.Bootstrap
 	signin   *signinParts
@@ -98,25 +99,19 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		Region:    cfg.Region,
 		AccountID: inst.OwnerAccountID,
 	}
-	acc, err := newAccessServices(ctx, db, inst, dir, log, now)
+	acc, err := newAccessServices(ctx, db, inst, dir, accessKeys, log, now)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	// Sign-in, MFA, sessions, mail and the access portal (issue 5). Outside
-	// tests cfg.portal is empty: accounts come from the store, temporary
-	// credentials answer "not available yet".
+	// Sign-in, MFA, sessions, mail and the access portal (issue 5).
 	// sso-oidc, the portal API, temporary credentials and STS (issue 6).
 	cred, err := newCredentialParts(cfg, log, db, keys, dir, inst, acc, prin, router, pager, models, now)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	creds := cfg.portal.credentials
-	if creds == nil {
-		creds = cred.issuer
-	}
-	sign, err := newSignin(cfg, log, db, keys, dir, inst, cfg.portal.access, creds, cred.oauth, now)
+	sign, err := newSignin(cfg, log, db, keys, dir, inst, cred.roles, cred.issuer, cred.oauth, now)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -130,17 +125,37 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	router.Services[az.api.TargetPrefix] = az.api
+	// Every identitystore, sso-admin, organizations and IAM call is
+	// authorised by the policy engine (issue 4, admin_wiring.go).
+	adm, err := newAdminAuthz(cfg, az, acc, inst, now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	// The admin console (issue 8): calls made from it are decided by the
+	// administrator's console grant, every other call by adm.mgmt.
+	grants, err := newConsoleGrants(cfg, db, inst, dir, acc, log, now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	mgmt := console.Authorizer{Grants: grants, Next: adm.mgmt, Tags: resourceTags{access: acc.access, org: acc.org, iam: acc.iam}}
 	for _, svc := range append([]*awsapi.JSONService{
-		identitystore.Service(dir, pager, models.validator("identitystore")),
-		sign.adminService(dir),
-	}, acc.jsonServices(pager, models)...) {
+		identitystore.Service(dir, pager, models.validator("identitystore"), mgmt, inst.OwnerAccountID),
+		sign.adminService(dir, grants, pager, mgmt, inst.OwnerAccountID),
+	}, acc.jsonServices(pager, models, mgmt)...) {
 		router.Services[svc.TargetPrefix] = svc
 	}
-	query := acc.queryRouter(router, pager, models)
+	adminConsole, err := newConsole(cfg, log, db, inst, dir, acc, sign, router, grants, now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	query := acc.queryRouter(router, pager, models, adm.iam)
 	if query != nil {
 		query.Services[cred.sts.SigningName] = cred.sts
 	}
-	h := server.New(server.Options{Store: db, JSON: router, Query: query, REST: cred.rest, Log: log, Trusted: cfg.trustedProxies(), Now: now, Web: sign.web,
+	h := server.New(server.Options{Store: db, JSON: router, Query: query, REST: cred.rest, Log: log, Trusted: cfg.trustedProxies(), Now: now, Web: sign.web, Admin: adminConsole,
 		Ready: []func(context.Context) error{func(context.Context) error { return recorder.Healthy() }}})
 	acc.start()
 	sign.start(log)

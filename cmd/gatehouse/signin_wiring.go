@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/awsapi/gatehouseadmin"
+	"github.com/gatehouse/gatehouse/internal/consoleadmin"
 	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/instance"
 	"github.com/gatehouse/gatehouse/internal/keyring"
@@ -82,26 +83,20 @@ func (m *MailConfig) check() error {
 	return nil
 }
 
-// portalSources are what the access portal lists and issues; nil fields
-// mean "not available yet".
-type portalSources struct {
-	access      portal.Access
-	credentials portal.Credentials
-}
-
 // signinParts are the sign-in services and the access portal.
 type signinParts struct {
-	svc    *signin.Service
-	web    http.Handler
+	svc *signin.Service
+	web http.Handler
+	// portal is web as the admin console uses it (layout, sessions, CSRF).
+	portal *web.Handler
 	sender *gmail.Sender
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-// newSignin builds the sign-in service, the mail sender and the portal.
-// Accounts and roles come from acc when given (tests), else from the
-// store's account assignments; temporary credentials from creds when given,
-// else portal.Unavailable answers "not available yet" (a later issue).
+// newSignin builds the sign-in service, the mail sender and the portal,
+// which lists what acc says the user reaches and issues credentials through
+// creds.
 func newSignin(cfg Config, log *slog.Logger, db store.Store, keys *keyring.Keyring, dir *directory.Service,
 	inst instance.Instance, acc portal.Access, creds portal.Credentials, oa *oauth.Service, now func() time.Time) (*signinParts, error) {
 	var transport gmail.Transport
@@ -131,8 +126,7 @@ func newSignin(cfg Config, log *slog.Logger, db store.Store, keys *keyring.Keyri
 	})
 	dir.AddHook(svc.Hook())
 	if acc == nil {
-		// Accounts and roles come from the account assignments (issue 3).
-		acc = portal.NewStoreAccess(db)
+		return nil, errors.New("newSignin: the portal needs its accounts and roles (entitlement)")
 	}
 	if creds == nil {
 		creds = portal.Unavailable{}
@@ -146,7 +140,7 @@ func newSignin(cfg Config, log *slog.Logger, db store.Store, keys *keyring.Keyri
 		log.Warn("public_url is plain http on a non-loopback host: portal cookies are not Secure; use https", "public_url", cfg.PublicURL)
 	}
 	log.Info("mail delivery", "via", transport.Describe())
-	return &signinParts{svc: svc, web: h, sender: sender}, nil
+	return &signinParts{svc: svc, web: h, portal: h, sender: sender}, nil
 }
 
 func isLoopback(host string) bool {
@@ -157,9 +151,12 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// adminService is the GatehouseAdmin JSON service.
-func (p *signinParts) adminService(dir *directory.Service) *awsapi.JSONService {
-	return gatehouseadmin.Service(dir, p.svc)
+// adminService is the GatehouseAdmin JSON service; authz decides its
+// calls, grants keeps console access.
+func (p *signinParts) adminService(dir *directory.Service, grants *consoleadmin.Service, pager *awsapi.Pager,
+	authz awsapi.Authorizer, accountID string) *awsapi.JSONService {
+	return gatehouseadmin.Service(gatehouseadmin.Options{Directory: dir, Signin: p.svc, Grants: grants, Mailer: p.sender,
+		Pager: pager, Authz: authz, AccountID: accountID})
 }
 
 // start runs the mail sender and the hourly purge of expired sign-in state.

@@ -51,6 +51,9 @@ type Event struct {
 	RecipientAccountID  string         `json:"recipientAccountId"`
 	EventCategory       string         `json:"eventCategory"`
 	ServiceEventDetails map[string]any `json:"serviceEventDetails,omitempty"`
+	// SessionCredentialFromConsole is "true" for calls made from the admin
+	// console, as CloudTrail marks calls made from the AWS console.
+	SessionCredentialFromConsole string `json:"sessionCredentialFromConsole,omitempty"`
 
 	at     time.Time
 	staged bool
@@ -76,6 +79,10 @@ type OnBehalfOf struct {
 	UserID           string `json:"userId"`
 	IdentityStoreARN string `json:"identityStoreArn"`
 }
+
+// FailureCode is the stored error code of a failed event that has only a
+// message (a sign-in step); the event itself keeps no errorCode.
+const FailureCode = "Failure"
 
 // Hidden replaces sensitive values in requestParameters and
 // responseElements, as CloudTrail does.
@@ -118,9 +125,16 @@ func (e *Event) record() (store.AuditEvent, error) {
 	if e.UserIdentity.OnBehalfOf != nil {
 		principal = e.UserIdentity.OnBehalfOf.UserID
 	}
+	// A failed sign-in step carries a message and no code, as in
+	// CloudTrail; the stored code still marks it as a failure, so that
+	// every failure is found by the same index.
+	code := e.ErrorCode
+	if code == "" && e.ErrorMessage != "" {
+		code = FailureCode
+	}
 	return store.AuditEvent{
 		EventID: e.EventID, Time: e.at, Source: e.EventSource, Name: e.EventName,
-		Principal: principal, ErrorCode: e.ErrorCode, Document: doc,
+		Principal: principal, ErrorCode: code, Document: doc,
 	}, nil
 }
 

@@ -141,6 +141,7 @@ var ErrNotProvisioned = errors.New("authz: the role is not provisioned")
 type Service struct {
 	roles  *Roles
 	admins *PolicySet
+	users  *Users
 	pool   sync.Pool // *policy.Context
 	clock  atomic.Pointer[clockStrings]
 }
@@ -153,6 +154,10 @@ type Options struct {
 	// Gatehouse's bootstrap administrators act with AWS's
 	// AdministratorAccess policy. Required.
 	AdminPolicy *PolicySet
+	// Users supplies the permission sets of IAM users (delegated
+	// administrators); the bootstrap administrator keeps AdminPolicy.
+	// Without it every administrator key acts with AdminPolicy.
+	Users *Users
 }
 
 // New returns a decision service.
@@ -160,7 +165,7 @@ func New(o Options) (*Service, error) {
 	if o.Roles == nil || o.AdminPolicy == nil {
 		return nil, errors.New("authz: Options.Roles and Options.AdminPolicy are required")
 	}
-	s := &Service{roles: o.Roles, admins: o.AdminPolicy}
+	s := &Service{roles: o.Roles, admins: o.AdminPolicy, users: o.Users}
 	s.pool.New = func() any { return new(policy.Context) }
 	return s, nil
 }
@@ -184,6 +189,9 @@ func (s *Service) PutContext(c *policy.Context) {
 func (s *Service) PolicySetFor(ctx context.Context, p *Principal) (*PolicySet, error) {
 	switch p.Kind {
 	case KindAdmin:
+		if s.users != nil {
+			return s.users.PolicySet(ctx, p.PrincipalARN)
+		}
 		return s.admins, nil
 	case KindRoleSession, KindRole:
 		return s.roles.PolicySet(ctx, p.PermissionSetID, p.AccountID)

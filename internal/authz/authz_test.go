@@ -124,7 +124,7 @@ func newFixture(t *testing.T, inline string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	creds := tempcred.New(db, keyring.NewForTest(), entitlement.New(acc, o), tempcred.Options{Now: clk.now, CacheTTL: -1})
+	creds := tempcred.New(db, keyring.NewForTest(), entitlement.New(db, acc, o), tempcred.Options{Now: clk.now, CacheTTL: -1})
 	keys := accesskey.New(db, keyring.NewForTest(), clk.now)
 	return &fixture{t: t, db: db, clock: clk, acc: acc, creds: creds, keys: keys, svc: svc,
 		res: NewResolver(keys, creds, clk.now), userID: u.ID, psID: ps.ID, role: role}

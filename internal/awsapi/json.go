@@ -120,22 +120,8 @@ func (jr *JSONRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, JSONContentType, NewError(http.StatusBadRequest, "UnknownOperationException", ""))
 		return
 	}
-	ev := audit.NewEvent(info.Received, svc.EventSource, opName)
-	ev.AWSRegion, ev.SourceIPAddress, ev.UserAgent = jr.Region, info.SourceIP, info.UserAgent
-	ev.RequestID, ev.RecipientAccountID = info.RequestID, jr.AccountID
-	mapper := svc.MapFault
-	if mapper == nil {
-		mapper = DefaultFaultMapper
-	}
-
-	fail := func(e *Error) {
-		ev.Fail(e.Code, e.Message)
-		if err := jr.Audit.Record(r.Context(), ev); err != nil {
-			jr.Log.Error("audit write failed", "event", opName, "request_id", info.RequestID, "err", err)
-			e = &Error{Status: http.StatusInternalServerError, Code: "InternalServerException", Message: InternalMessage}
-		}
-		writeJSONError(w, JSONContentType, e)
-	}
+	ev := jr.eventAt(info, svc.EventSource, opName)
+	fail := func(e *Error) { writeJSONError(w, JSONContentType, jr.failed(r.Context(), ev, e)) }
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
@@ -153,46 +139,12 @@ func (jr *JSONRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(authErr)
 		return
 	}
-	ev.UserIdentity = audit.UserIdentity{
-		Type: caller.Type, PrincipalID: caller.PrincipalID, ARN: caller.PrincipalARN,
-		AccountID: caller.AccountID, AccessKeyID: caller.AccessKeyID, UserName: caller.UserName,
-	}
+	ev.UserIdentity = callerIdentity(caller)
 
-	op, ok := svc.Operations[opName]
-	if !ok {
-		if svc.Validator != nil && svc.Validator.Known(opName) {
-			fail(NewError(http.StatusNotImplemented, "NotImplementedException",
-				"%s is not implemented by Gatehouse yet; see docs/api-coverage.md", opName))
-			return
-		}
-		fail(NewError(http.StatusBadRequest, "UnknownOperationException", ""))
+	out, werr := jr.dispatch(r.Context(), svc, opName, body, caller, ev)
+	if werr != nil {
+		writeJSONError(w, JSONContentType, werr)
 		return
-	}
-	ev.ReadOnly = op.ReadOnly
-	if svc.Validator != nil {
-		if verr := svc.Validator.Validate(opName, body); verr != nil {
-			fail(verr)
-			return
-		}
-		ev.RequestParameters = svc.Validator.Redact(opName, body)
-	}
-
-	ctx := audit.NewContext(WithCaller(r.Context(), caller), ev)
-	out, err := callSafely(ctx, op, body)
-	if err != nil {
-		wire, internal := toWire(err, mapper)
-		if internal {
-			jr.Log.Error("operation failed", "operation", prefix+"."+opName, "request_id", info.RequestID, "err", err)
-		}
-		fail(wire)
-		return
-	}
-	if !ev.Staged() {
-		if err := jr.Audit.Record(ctx, ev); err != nil {
-			jr.Log.Error("audit write failed", "event", opName, "request_id", info.RequestID, "err", err)
-			writeJSONError(w, JSONContentType, &Error{Status: http.StatusInternalServerError, Code: "InternalServerException", Message: InternalMessage})
-			return
-		}
 	}
 	buf, err := json.Marshal(out)
 	if err != nil {
@@ -202,6 +154,76 @@ func (jr *JSONRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", JSONContentType)
 	w.Write(buf)
+}
+
+// eventAt starts the audit event of a call.
+func (jr *JSONRouter) eventAt(info reqinfo.Info, source, name string) *audit.Event {
+	ev := audit.NewEvent(info.Received, source, name)
+	ev.AWSRegion, ev.SourceIPAddress, ev.UserAgent = jr.Region, info.SourceIP, info.UserAgent
+	ev.RequestID, ev.RecipientAccountID = info.RequestID, jr.AccountID
+	return ev
+}
+
+// callerIdentity is the CloudTrail userIdentity of an authenticated caller.
+func callerIdentity(c Caller) audit.UserIdentity {
+	return audit.UserIdentity{
+		Type: c.Type, PrincipalID: c.PrincipalID, ARN: c.PrincipalARN,
+		AccountID: c.AccountID, AccessKeyID: c.AccessKeyID, UserName: c.UserName,
+	}
+}
+
+// failed records the event of a failed call and returns the error to
+// answer: e, or an internal error when the event could not be written.
+func (jr *JSONRouter) failed(ctx context.Context, ev *audit.Event, e *Error) *Error {
+	ev.Fail(e.Code, e.Message)
+	if err := jr.Audit.Record(ctx, ev); err != nil {
+		jr.Log.Error("audit write failed", "event", ev.EventName, "request_id", ev.RequestID, "err", err)
+		return &Error{Status: http.StatusInternalServerError, Code: "InternalServerException", Message: InternalMessage}
+	}
+	return e
+}
+
+// dispatch runs an authenticated call: it finds the operation, validates
+// the body against the model, runs the operation (which authorises the
+// caller) and records the audit event of a read or a failure (a change
+// stages its own). It returns the output to encode or the error to answer.
+func (jr *JSONRouter) dispatch(ctx context.Context, svc *JSONService, opName string, body []byte, caller Caller, ev *audit.Event) (any, *Error) {
+	mapper := svc.MapFault
+	if mapper == nil {
+		mapper = DefaultFaultMapper
+	}
+	op, ok := svc.Operations[opName]
+	if !ok {
+		if svc.Validator != nil && svc.Validator.Known(opName) {
+			return nil, jr.failed(ctx, ev, NewError(http.StatusNotImplemented, "NotImplementedException",
+				"%s is not implemented by Gatehouse yet; see docs/api-coverage.md", opName))
+		}
+		return nil, jr.failed(ctx, ev, NewError(http.StatusBadRequest, "UnknownOperationException", ""))
+	}
+	ev.ReadOnly = op.ReadOnly
+	if svc.Validator != nil {
+		if verr := svc.Validator.Validate(opName, body); verr != nil {
+			return nil, jr.failed(ctx, ev, verr)
+		}
+		ev.RequestParameters = svc.Validator.Redact(opName, body)
+	}
+
+	ctx = audit.NewContext(WithCaller(ctx, caller), ev)
+	out, err := callSafely(ctx, op, body)
+	if err != nil {
+		wire, internal := toWire(err, mapper)
+		if internal {
+			jr.Log.Error("operation failed", "operation", svc.TargetPrefix+"."+opName, "request_id", ev.RequestID, "err", err)
+		}
+		return nil, jr.failed(ctx, ev, wire)
+	}
+	if !ev.Staged() {
+		if err := jr.Audit.Record(ctx, ev); err != nil {
+			jr.Log.Error("audit write failed", "event", opName, "request_id", ev.RequestID, "err", err)
+			return nil, &Error{Status: http.StatusInternalServerError, Code: "InternalServerException", Message: InternalMessage}
+		}
+	}
+	return out, nil
 }
 
 // callSafely runs an operation and turns a panic into an internal error, so

@@ -15,8 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/access"
@@ -28,12 +26,15 @@ import (
 
 // Service answers entitlement questions.
 type Service struct {
-	access *access.Service
-	org    *org.Service
+	access   *access.Service
+	org      *org.Service
+	accounts *accountLister
 }
 
 // New returns the service.
-func New(a *access.Service, o *org.Service) *Service { return &Service{access: a, org: o} }
+func New(s store.Store, a *access.Service, o *org.Service) *Service {
+	return &Service{access: a, org: o, accounts: newAccountLister(s)}
+}
 
 // Role is a permission set a user holds in an account, as provisioned
 // there.
@@ -98,34 +99,12 @@ func isNotFound(err error) bool {
 	return ok && f.Kind == fault.NotFound
 }
 
-// Accounts lists the accounts in which the user holds at least one
-// provisioned role, in account id order.
-func (s *Service) Accounts(ctx context.Context, userID string) ([]store.Account, error) {
-	as, err := s.assignments(ctx, userID, "")
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	var out []store.Account
-	for _, a := range as {
-		if seen[a.AccountID] {
-			continue
-		}
-		if _, err := s.access.Role(ctx, a.PermissionSetID, a.AccountID); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				continue // not provisioned (yet): nothing to sign in to
-			}
-			return nil, err
-		}
-		seen[a.AccountID] = true
-		acct, err := s.org.DescribeAccount(ctx, a.AccountID)
-		if err != nil {
-			return nil, fmt.Errorf("entitlement: account %s: %w", a.AccountID, err)
-		}
-		out = append(out, acct)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+// AccountsFor returns a page of the accounts in which the user holds a
+// permission set (directly or through a group), in name order, filtered by
+// a case-insensitive substring of name, id or email. It implements
+// portal.Access for the portal's pages and serves the portal API.
+func (s *Service) AccountsFor(ctx context.Context, userID string, q portal.AccountQuery) (portal.AccountPage, error) {
+	return s.accounts.page(ctx, userID, q)
 }
 
 // Roles lists the user's roles in an account, by name.
@@ -202,45 +181,11 @@ func (s *Service) role(ctx context.Context, psID, accountID string) (Role, bool,
 
 // ---- portal.Access for the web portal ----
 
-// Portal adapts the service to the access portal's pages.
-type Portal struct{ S *Service }
-
-var _ portal.Access = Portal{}
-
-// AccountsFor returns a page of the user's accounts in name order,
-// filtered by a case-insensitive substring of name, id or email.
-func (p Portal) AccountsFor(ctx context.Context, userID string, q portal.AccountQuery) (portal.AccountPage, error) {
-	accts, err := p.S.Accounts(ctx, userID)
-	if err != nil {
-		return portal.AccountPage{}, err
-	}
-	needle := strings.ToLower(q.Search)
-	var match []portal.Account
-	for _, a := range accts {
-		if needle == "" || strings.Contains(strings.ToLower(a.Name+" "+a.ID+" "+a.Email), needle) {
-			match = append(match, portal.Account{ID: a.ID, Name: a.Name, Email: a.Email})
-		}
-	}
-	sort.SliceStable(match, func(i, j int) bool { return strings.ToLower(match[i].Name) < strings.ToLower(match[j].Name) })
-	start, _ := strconv.Atoi(q.After)
-	if start < 0 || start > len(match) {
-		start = len(match)
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	end := min(start+limit, len(match))
-	pg := portal.AccountPage{Accounts: match[start:end], Total: len(match)}
-	if end < len(match) {
-		pg.Next = strconv.Itoa(end)
-	}
-	return pg, nil
-}
+var _ portal.Access = (*Service)(nil)
 
 // RolesFor returns the user's roles in an account.
-func (p Portal) RolesFor(ctx context.Context, userID, accountID string) ([]portal.Role, error) {
-	roles, err := p.S.Roles(ctx, userID, accountID)
+func (s *Service) RolesFor(ctx context.Context, userID, accountID string) ([]portal.Role, error) {
+	roles, err := s.Roles(ctx, userID, accountID)
 	if err != nil {
 		return nil, err
 	}

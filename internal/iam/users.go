@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/accesskey"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/fault"
+	"github.com/gatehouse/gatehouse/internal/keyring"
 	"github.com/gatehouse/gatehouse/internal/policy"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -493,13 +494,14 @@ func (s *Service) keyOwner(ctx context.Context, r store.Reader, accountID, name,
 // CreateAccessKey creates an access key for a user and returns it with its
 // secret, which is never shown again. The secret is sealed before it is
 // stored.
-func (s *Service) CreateAccessKey(ctx context.Context, accountID, userName, callerARN string) (accesskey.Key, string, error) {
+func (s *Service) CreateAccessKey(ctx context.Context, accountID, userName, callerARN string) (AccessKey, keyring.Secret, error) {
 	if s.keys == nil {
-		return accesskey.Key{}, "", errors.New("iam: no access key service")
+		return AccessKey{}, "", errors.New("iam: no access key service")
 	}
 	var (
 		key  accesskey.Key
 		name string
+		at   = s.now().UTC()
 	)
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		arn, id, n, err := s.keyOwner(ctx, tx, accountID, userName, callerARN)
@@ -519,12 +521,12 @@ func (s *Service) CreateAccessKey(ctx context.Context, accountID, userName, call
 		}
 		// The secret never reaches the audit record.
 		return audit.Stage(ctx, tx, map[string]any{"accessKey": map[string]any{
-			"accessKeyId": key.ID, "status": key.Status, "userName": name, "createDate": s.now().UTC().Format(time.RFC3339)}})
+			"accessKeyId": key.ID, "status": key.Status, "userName": name, "createDate": at.Format(time.RFC3339)}})
 	})
 	if err != nil {
-		return accesskey.Key{}, "", err
+		return AccessKey{}, "", err
 	}
-	return key, name, nil
+	return AccessKey{ID: key.ID, UserName: name, Status: key.Status, CreatedAt: at}, key.Secret, nil
 }
 
 // ListAccessKeys lists the access keys of a user, oldest first.

@@ -23,6 +23,10 @@ type Info struct {
 	SourceIP  string
 	UserAgent string
 	Received  time.Time
+	// Secure reports whether the client's connection used TLS (IAM's
+	// aws:SecureTransport): to Gatehouse itself, or to a trusted proxy
+	// that says so in X-Forwarded-Proto.
+	Secure bool
 }
 
 type ctxKey struct{}
@@ -59,6 +63,7 @@ func (m Middleware) Wrap(next http.Handler) http.Handler {
 			SourceIP:  ClientIP(r, m.Trusted),
 			UserAgent: r.UserAgent(),
 			Received:  now(),
+			Secure:    SecureTransport(r, m.Trusted),
 		}
 		w.Header().Set("x-amzn-RequestId", info.RequestID)
 		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), info)))
@@ -92,6 +97,22 @@ func ClientIP(r *http.Request, trusted []netip.Prefix) string {
 		}
 	}
 	return addr.String()
+}
+
+// SecureTransport reports whether r reached Gatehouse over TLS, or reached
+// a trusted proxy over TLS: the proxy (the direct peer) must be trusted for
+// its X-Forwarded-Proto to count, and the client's scheme is the header's
+// first value.
+func SecureTransport(r *http.Request, trusted []netip.Prefix) bool {
+	if r.TLS != nil {
+		return true
+	}
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil || !isTrusted(peer.Addr().Unmap(), trusted) {
+		return false
+	}
+	first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(first), "https")
 }
 
 func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {

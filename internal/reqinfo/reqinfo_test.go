@@ -1,6 +1,7 @@
 package reqinfo
 
 import (
+	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -46,5 +47,36 @@ func TestMiddleware(t *testing.T) {
 	h.ServeHTTP(rec, r)
 	if got.RequestID == "" || rec.Header().Get("x-amzn-RequestId") != got.RequestID || got.UserAgent != "aws-cli/2.9.19" || got.Received.IsZero() {
 		t.Fatalf("info = %+v, header %q", got, rec.Header().Get("x-amzn-RequestId"))
+	}
+}
+
+func TestSecureTransport(t *testing.T) {
+	proxy := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	cases := []struct {
+		name, remote, proto string
+		tls                 bool
+		want                bool
+	}{
+		{"tls to gatehouse", "198.51.100.7:4000", "", true, true},
+		{"plain http", "198.51.100.7:4000", "", false, false},
+		{"trusted proxy says https", "10.0.0.1:4000", "https", false, true},
+		{"trusted proxy, first hop was https", "10.0.0.1:4000", "HTTPS, http", false, true},
+		{"trusted proxy says http", "10.0.0.1:4000", "http", false, false},
+		{"untrusted peer claims https", "198.51.100.7:4000", "https", false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = c.remote
+			if c.proto != "" {
+				r.Header.Set("X-Forwarded-Proto", c.proto)
+			}
+			if c.tls {
+				r.TLS = &tls.ConnectionState{HandshakeComplete: true}
+			}
+			if got := SecureTransport(r, proxy); got != c.want {
+				t.Errorf("SecureTransport = %v, want %v", got, c.want)
+			}
+		})
 	}
 }

@@ -28,6 +28,8 @@ type Options struct {
 	Now     func() time.Time
 	// Web serves the access portal (/start…) and its assets (/static/).
 	Web http.Handler
+	// Admin serves the admin console (/admin/); nil for none.
+	Admin http.Handler
 	// REST serves the REST-JSON services (sso-oidc, the SSO portal API) at
 	// their AWS paths; nil for none.
 	REST *awsapi.RESTRouter
@@ -91,6 +93,10 @@ func New(o Options) http.Handler {
 		mux.Handle("/start/", o.Web)
 		mux.Handle("/static/", o.Web)
 		mux.Handle("GET /{$}", http.RedirectHandler("/start", http.StatusSeeOther))
+	}
+	if o.Admin != nil {
+		mux.Handle("/admin", o.Admin)
+		mux.Handle("/admin/", o.Admin)
 	}
 	return reqinfo.Middleware{Trusted: o.Trusted, Now: o.Now}.Wrap(mux)
 }

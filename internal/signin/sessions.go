@@ -203,8 +203,13 @@ func (h Hook) UserDeleted(ctx context.Context, tx store.Tx, userID string) error
 func (Hook) GroupDeleted(context.Context, store.Tx, string) error { return nil }
 
 // UserCreated invites a user created through the API when the settings
-// ask for it and the user has an email address.
+// ask for it and the user has an email address. A user created in the
+// admin console gets what the administrator chose there instead (an
+// invitation or a one-time password).
 func (h Hook) UserCreated(ctx context.Context, tx store.Tx, u store.User) error {
+	if ev, ok := audit.FromContext(ctx); ok && ev.SessionCredentialFromConsole == "true" {
+		return nil
+	}
 	settings, err := h.s.settingsFrom(ctx, tx)
 	if err != nil {
 		return err

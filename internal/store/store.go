@@ -83,6 +83,7 @@ type Reader interface {
 	IAMReader
 	IAMUserReader
 	TokenReader
+	ConsoleReader
 }
 
 // Tx is a read-write transaction: every read, and every write of every
@@ -97,6 +98,7 @@ type Tx interface {
 	IAMWriter
 	IAMUserWriter
 	TokenWriter
+	ConsoleWriter
 }
 
 // ListQuery pages through a table in key order.

@@ -63,7 +63,7 @@ func newFixture(t *testing.T, ttl time.Duration) *fixture {
 		t.Fatal(err)
 	}
 	// The real entitlement service on the same store.
-	f.ent = entitlement.New(access.New(db, catalogue, "ssoins-0123456789abcdef", access.Options{Now: f.clock}),
+	f.ent = entitlement.New(db, access.New(db, catalogue, "ssoins-0123456789abcdef", access.Options{Now: f.clock}),
 		org.New(db, org.Options{Now: f.clock}))
 	f.svc = tempcred.New(db, keyring.NewForTest(), f.ent, tempcred.Options{Now: f.clock, CacheTTL: ttl})
 	err = db.Update(ctx, func(tx store.Tx) error {
@@ -166,11 +166,11 @@ func TestSigV4Negatives(t *testing.T) {
 			c.SessionToken = other.SessionToken.Reveal()
 			return c
 		}, want: "InvalidClientTokenId"},
-		{name: "tampered token", creds: func() sigv4.Credentials { c := f.good(); c.SessionToken = "x" + c.SessionToken[1:]; return c },
+		{name: "tampered token", creds: func() sigv4.Credentials { c := f.good(); c.SessionToken = otherFirst(c.SessionToken); return c },
 			want: "InvalidClientTokenId"},
 		{name: "unknown key", creds: func() sigv4.Credentials { c := f.good(); c.AccessKeyID = "ASIAAAAAAAAAAAAAAAAA"; return c },
 			want: "InvalidClientTokenId"},
-		{name: "wrong secret", creds: func() sigv4.Credentials { c := f.good(); c.SecretAccessKey = "x" + c.SecretAccessKey[1:]; return c },
+		{name: "wrong secret", creds: func() sigv4.Credentials { c := f.good(); c.SecretAccessKey = otherFirst(c.SecretAccessKey); return c },
 			want: "SignatureDoesNotMatch"},
 		{name: "duplicate host", mutate: func(r *http.Request) { r.Header.Add("Host", "evil.test") }, want: "IncompleteSignature"},
 	}
@@ -289,4 +289,13 @@ func TestRevocationAndCache(t *testing.T) {
 			t.Fatal("a secret is stored in plaintext")
 		}
 	}
+}
+
+// otherFirst returns s with its first character replaced by a different
+// one, so a "tampered" value always differs.
+func otherFirst(s string) string {
+	if s[0] == 'x' {
+		return "y" + s[1:]
+	}
+	return "x" + s[1:]
 }

@@ -1,8 +1,10 @@
 // Package gatehouseadmin serves Gatehouse's own administrator operations
 // that AWS has no API for (invitations, password resets, MFA devices,
-// sessions, sign-in settings) as JSON 1.1 operations with the target
-// prefix "GatehouseAdmin", signed with SigV4 like every other call
-// (signing name "gatehouse"). They are documented in docs/admin-api.md.
+// sessions, sign-in settings, console access) as JSON 1.1 operations with
+// the target prefix "GatehouseAdmin", signed with SigV4 like every other
+// call (signing name "gatehouse"). Each asks the authorizer for
+// "gatehouse:<Operation>" on the identity store and the user it names.
+// They are documented in docs/admin-api.md.
 package gatehouseadmin
 
 import (
@@ -13,8 +15,11 @@ import (
 	"regexp"
 
 	"github.com/gatehouse/gatehouse/internal/awsapi"
+	"github.com/gatehouse/gatehouse/internal/consoleadmin"
 	"github.com/gatehouse/gatehouse/internal/directory"
+	"github.com/gatehouse/gatehouse/internal/fault"
 	"github.com/gatehouse/gatehouse/internal/signin"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // TargetPrefix and SigningName of the service.
@@ -24,29 +29,76 @@ const (
 )
 
 type api struct {
-	dir *directory.Service
-	sig *signin.Service
+	dir    *directory.Service
+	sig    *signin.Service
+	grants *consoleadmin.Service
+	mailer Mailer
+	pager  *awsapi.Pager
+	authz  awsapi.Authorizer
+	// accountID owns the identity store, for its ARN.
+	accountID string
+}
+
+// Options are what the service is built from.
+type Options struct {
+	Directory *directory.Service
+	Signin    *signin.Service
+	Grants    *consoleadmin.Service
+	// Mailer sends SendTestEmail's message.
+	Mailer Mailer
+	Pager  *awsapi.Pager
+	Authz  awsapi.Authorizer
+	// AccountID is the management account, which owns the identity store.
+	AccountID string
+}
+
+// Mailer sends a test message at once (*mail.Sender).
+type Mailer interface {
+	SendTest(ctx context.Context, to string) error
+}
+
+// op builds an operation that asks the authorizer for
+// "gatehouse:<action>" on the identity store and the user the input names.
+func op[In, Out any](a *api, readOnly bool, action string, fn func(context.Context, *In) (*Out, error)) awsapi.Operation {
+	return awsapi.Op(readOnly, awsapi.GuardScope(a.authz, "gatehouse:"+action, func(_ context.Context, in *In) awsapi.Scope {
+		var arns []string
+		if r, ok := any(in).(interface{ ref() userRef }); ok {
+			u := r.ref()
+			if u.IdentityStoreID != "" {
+				arns = append(arns, "arn:aws:identitystore::"+a.accountID+":identitystore/"+u.IdentityStoreID)
+			}
+			if u.UserID != "" {
+				arns = append(arns, consoleadmin.UserARN(u.UserID))
+			}
+		}
+		return awsapi.Scope{Resources: arns}
+	}, fn))
 }
 
 // Service returns the service description for the router.
-func Service(dir *directory.Service, sig *signin.Service) *awsapi.JSONService {
-	a := &api{dir: dir, sig: sig}
+func Service(o Options) *awsapi.JSONService {
+	a := &api{dir: o.Directory, sig: o.Signin, grants: o.Grants, mailer: o.Mailer, pager: o.Pager, authz: o.Authz, accountID: o.AccountID}
 	return &awsapi.JSONService{
 		TargetPrefix: TargetPrefix,
 		SigningName:  SigningName,
 		EventSource:  "gatehouse.amazonaws.com",
 		Validator:    validator{},
 		Operations: map[string]awsapi.Operation{
-			"InviteUser":             awsapi.Op(false, a.inviteUser),
-			"RevokeInvitation":       awsapi.Op(false, a.revokeInvitation),
-			"ResetUserPassword":      awsapi.Op(false, a.resetPassword),
-			"UnlockUser":             awsapi.Op(false, a.unlockUser),
-			"ListMfaDevices":         awsapi.Op(true, a.listDevices),
-			"DeleteMfaDevice":        awsapi.Op(false, a.deleteDevice),
-			"ListUserSessions":       awsapi.Op(true, a.listSessions),
-			"DeleteUserSessions":     awsapi.Op(false, a.deleteSessions),
-			"DescribeSignInSettings": awsapi.Op(true, a.describeSettings),
-			"UpdateSignInSettings":   awsapi.Op(false, a.updateSettings),
+			"InviteUser":             op(a, false, "InviteUser", a.inviteUser),
+			"RevokeInvitation":       op(a, false, "RevokeInvitation", a.revokeInvitation),
+			"ResetUserPassword":      op(a, false, "ResetUserPassword", a.resetPassword),
+			"UnlockUser":             op(a, false, "UnlockUser", a.unlockUser),
+			"ListMfaDevices":         op(a, true, "ListMfaDevices", a.listDevices),
+			"DeleteMfaDevice":        op(a, false, "DeleteMfaDevice", a.deleteDevice),
+			"ListUserSessions":       op(a, true, "ListUserSessions", a.listSessions),
+			"DeleteUserSessions":     op(a, false, "DeleteUserSessions", a.deleteSessions),
+			"DescribeSignInSettings": op(a, true, "DescribeSignInSettings", a.describeSettings),
+			"UpdateSignInSettings":   op(a, false, "UpdateSignInSettings", a.updateSettings),
+			"PutConsoleAccess":       op(a, false, "PutConsoleAccess", a.putConsoleAccess),
+			"DeleteConsoleAccess":    op(a, false, "DeleteConsoleAccess", a.deleteConsoleAccess),
+			"DescribeConsoleAccess":  op(a, true, "DescribeConsoleAccess", a.describeConsoleAccess),
+			"ListConsoleAccess":      op(a, true, "ListConsoleAccess", a.listConsoleAccess),
+			"SendTestEmail":          op(a, false, "SendTestEmail", a.sendTestEmail),
 		},
 	}
 }
@@ -55,6 +107,8 @@ type userRef struct {
 	IdentityStoreID string `json:"IdentityStoreId"`
 	UserID          string `json:"UserId"`
 }
+
+func (r userRef) ref() userRef { return r }
 
 func (a *api) check(r userRef) error { return a.dir.CheckStore(r.IdentityStoreID) }
 
@@ -215,6 +269,8 @@ type settingsIn struct {
 	IdentityStoreID string `json:"IdentityStoreId"`
 }
 
+func (r *settingsIn) ref() userRef { return userRef{IdentityStoreID: r.IdentityStoreID} }
+
 type settingsOut struct {
 	Settings signin.Settings `json:"Settings"`
 }
@@ -232,12 +288,130 @@ type updateSettingsIn struct {
 	Settings        signin.SettingsPatch `json:"Settings"`
 }
 
+func (r *updateSettingsIn) ref() userRef { return userRef{IdentityStoreID: r.IdentityStoreID} }
+
 func (a *api) updateSettings(ctx context.Context, in *updateSettingsIn) (*settingsOut, error) {
 	if err := a.dir.CheckStore(in.IdentityStoreID); err != nil {
 		return nil, err
 	}
 	st, err := a.sig.UpdateSettings(ctx, in.Settings)
 	return &settingsOut{Settings: st}, err
+}
+
+// ---- console access ----
+
+type consoleAccessIn struct {
+	userRef
+	AccessLevel string   `json:"AccessLevel"`
+	PolicyARNs  []string `json:"PolicyArns"`
+}
+
+type consoleAccess struct {
+	UserID      string      `json:"UserId"`
+	AccessLevel string      `json:"AccessLevel"`
+	PolicyARNs  []string    `json:"PolicyArns"`
+	GrantedAt   awsapi.Time `json:"GrantedAt"`
+	GrantedBy   string      `json:"GrantedBy"`
+}
+
+func accessOut(g store.ConsoleGrant) consoleAccess {
+	arns := g.PolicyARNs
+	if arns == nil {
+		arns = []string{}
+	}
+	return consoleAccess{UserID: g.UserID, AccessLevel: g.Level, PolicyARNs: arns, GrantedAt: awsapi.Time(g.GrantedAt), GrantedBy: g.GrantedBy}
+}
+
+type consoleAccessOut struct {
+	ConsoleAccess consoleAccess `json:"ConsoleAccess"`
+}
+
+func (a *api) putConsoleAccess(ctx context.Context, in *consoleAccessIn) (*consoleAccessOut, error) {
+	if err := a.check(in.userRef); err != nil {
+		return nil, err
+	}
+	g, err := a.grants.Put(ctx, in.UserID, in.AccessLevel, in.PolicyARNs)
+	if err != nil {
+		return nil, err
+	}
+	return &consoleAccessOut{ConsoleAccess: accessOut(g)}, nil
+}
+
+func (a *api) deleteConsoleAccess(ctx context.Context, in *userRef) (*empty, error) {
+	if err := a.check(*in); err != nil {
+		return nil, err
+	}
+	return &empty{}, a.grants.Delete(ctx, in.UserID)
+}
+
+func (a *api) describeConsoleAccess(ctx context.Context, in *userRef) (*consoleAccessOut, error) {
+	if err := a.check(*in); err != nil {
+		return nil, err
+	}
+	g, err := a.grants.Get(ctx, in.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return &consoleAccessOut{ConsoleAccess: accessOut(g)}, nil
+}
+
+type listAccessIn struct {
+	IdentityStoreID string `json:"IdentityStoreId"`
+	NextToken       string `json:"NextToken"`
+	MaxResults      int    `json:"MaxResults"`
+}
+
+func (r *listAccessIn) ref() userRef { return userRef{IdentityStoreID: r.IdentityStoreID} }
+
+type listAccessOut struct {
+	ConsoleAccess []consoleAccess `json:"ConsoleAccess"`
+	NextToken     string          `json:"NextToken,omitempty"`
+}
+
+func (a *api) listConsoleAccess(ctx context.Context, in *listAccessIn) (*listAccessOut, error) {
+	if err := a.dir.CheckStore(in.IdentityStoreID); err != nil {
+		return nil, err
+	}
+	after, err := a.pager.Decode("gatehouse:ListConsoleAccess", in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	gs, more, err := a.grants.List(ctx, after, in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	out := &listAccessOut{ConsoleAccess: []consoleAccess{}}
+	for _, g := range gs {
+		out.ConsoleAccess = append(out.ConsoleAccess, accessOut(g))
+	}
+	if more {
+		out.NextToken = a.pager.Encode("gatehouse:ListConsoleAccess", gs[len(gs)-1].UserID)
+	}
+	return out, nil
+}
+
+// ---- mail ----
+
+type testEmailIn struct {
+	IdentityStoreID string `json:"IdentityStoreId"`
+	EmailAddress    string `json:"EmailAddress"`
+}
+
+func (r *testEmailIn) ref() userRef { return userRef{IdentityStoreID: r.IdentityStoreID} }
+
+func (a *api) sendTestEmail(ctx context.Context, in *testEmailIn) (*empty, error) {
+	if err := a.dir.CheckStore(in.IdentityStoreID); err != nil {
+		return nil, err
+	}
+	if a.mailer == nil {
+		return nil, fault.NotImplementedf("Mail is not configured.")
+	}
+	if err := a.mailer.SendTest(ctx, in.EmailAddress); err != nil {
+		// The administrator needs the transport's answer to fix the
+		// settings; it names no secret.
+		return nil, fault.New(fault.Unavailable, "The test message could not be sent: %v", err)
+	}
+	return &empty{}, nil
 }
 
 // validator checks the operations' inputs by hand: every operation needs an
@@ -248,8 +422,10 @@ type validator struct{}
 type field struct {
 	name     string
 	required bool
-	kind     string // "string" or "object"
+	kind     string // "string", "object", "list" (of strings) or "integer"
 	pattern  *regexp.Regexp
+	// max bounds a list's length or an integer (from 1).
+	max int
 }
 
 var (
@@ -258,24 +434,34 @@ var (
 	deviceID = regexp.MustCompile(`^mfa-[0-9a-f]{24}$`)
 	sessID   = regexp.MustCompile(`^ps-[0-9a-f]{24}$`)
 	mode     = regexp.MustCompile(`^(EMAIL|ONE_TIME_PASSWORD)$`)
+	level    = regexp.MustCompile(`^(FULL|READ_ONLY|POLICY)$`)
+	policy   = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}$`)
+	token    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,1000}$`)
+	email    = regexp.MustCompile(`^[^@\s]{1,64}@[^@\s]{1,189}$`)
 )
 
 var (
-	fStore = field{"IdentityStoreId", true, "string", storeID}
-	fUser  = field{"UserId", true, "string", userID}
+	fStore = field{"IdentityStoreId", true, "string", storeID, 0}
+	fUser  = field{"UserId", true, "string", userID, 0}
 )
 
 var shapes = map[string][]field{
 	"InviteUser":             {fStore, fUser},
 	"RevokeInvitation":       {fStore, fUser},
-	"ResetUserPassword":      {fStore, fUser, {"Mode", true, "string", mode}},
+	"ResetUserPassword":      {fStore, fUser, {"Mode", true, "string", mode, 0}},
 	"UnlockUser":             {fStore, fUser},
 	"ListMfaDevices":         {fStore, fUser},
-	"DeleteMfaDevice":        {fStore, fUser, {"DeviceId", true, "string", deviceID}},
+	"DeleteMfaDevice":        {fStore, fUser, {"DeviceId", true, "string", deviceID, 0}},
 	"ListUserSessions":       {fStore, fUser},
-	"DeleteUserSessions":     {fStore, fUser, {"SessionId", false, "string", sessID}},
+	"DeleteUserSessions":     {fStore, fUser, {"SessionId", false, "string", sessID, 0}},
 	"DescribeSignInSettings": {fStore},
-	"UpdateSignInSettings":   {fStore, {"Settings", true, "object", nil}},
+	"UpdateSignInSettings":   {fStore, {"Settings", true, "object", nil, 0}},
+	"PutConsoleAccess": {fStore, fUser, {"AccessLevel", true, "string", level, 0},
+		{"PolicyArns", false, "list", policy, consoleadmin.MaxPolicies}},
+	"DeleteConsoleAccess":   {fStore, fUser},
+	"DescribeConsoleAccess": {fStore, fUser},
+	"ListConsoleAccess":     {fStore, {"NextToken", false, "string", token, 0}, {"MaxResults", false, "integer", nil, 100}},
+	"SendTestEmail":         {fStore, {"EmailAddress", true, "string", email, 0}},
 }
 
 func (validator) Known(op string) bool { _, ok := shapes[op]; return ok }
@@ -321,6 +507,31 @@ func (validator) Validate(op string, body []byte) *awsapi.Error {
 		case "object":
 			if len(raw) == 0 || raw[0] != '{' {
 				return awsapi.NewError(http.StatusBadRequest, "SerializationException", "Unexpected value type for member %s", f.name)
+			}
+		case "list":
+			var list []string
+			if err := json.Unmarshal(raw, &list); err != nil {
+				return awsapi.NewError(http.StatusBadRequest, "SerializationException", "Unexpected value type for member %s", f.name)
+			}
+			if len(list) > f.max {
+				return awsapi.NewError(http.StatusBadRequest, "ValidationException",
+					"1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", lower(f.name), f.max)
+			}
+			for i, v := range list {
+				if !f.pattern.MatchString(v) {
+					return awsapi.NewError(http.StatusBadRequest, "ValidationException",
+						"1 validation error detected: Value '%s' at '%s.%d.member' failed to satisfy constraint: Member must satisfy regular expression pattern: %s",
+						v, lower(f.name), i+1, f.pattern.String())
+				}
+			}
+		case "integer":
+			var n int
+			if err := json.Unmarshal(raw, &n); err != nil {
+				return awsapi.NewError(http.StatusBadRequest, "SerializationException", "Unexpected value type for member %s", f.name)
+			}
+			if n < 1 || n > f.max {
+				return awsapi.NewError(http.StatusBadRequest, "ValidationException",
+					"1 validation error detected: Value '%d' at '%s' failed to satisfy constraint: Member must have value between 1 and %d", n, lower(f.name), f.max)
 			}
 		}
 	}

@@ -4,8 +4,11 @@
 // tags, AWS-managed policies from the catalogue, and read-only views of the
 // roles provisioned into the account.
 //
-// Every call acts in the caller's own account: the administrator key in the
-// management account, later temporary credentials in theirs. Policy
+// Every call acts in the caller's own account: the administrator keys in the
+// management account, temporary credentials in theirs. IAM users there are
+// Gatehouse's delegated administrators (their access keys are authorised by
+// the policies they carry), and SimulateCustomPolicy and
+// SimulatePrincipalPolicy explain decisions of the policy engine. Policy
 // documents in responses are URL-encoded, as IAM sends them.
 package iam
 
@@ -27,38 +30,144 @@ type api struct {
 	authz awsapi.Authorizer
 }
 
-func op[In, Out any](a *api, readOnly bool, action string, fn func(context.Context, *In) (*Out, error)) awsapi.Operation {
-	return awsapi.Op(readOnly, awsapi.Guard(a.authz, "iam:"+action, nil, fn))
+// op builds an operation that asks the authorizer for "iam:<action>" on
+// the resources scope names (nil: "*") before it runs.
+func op[In, Out any](a *api, readOnly bool, action string, fn func(context.Context, *In) (*Out, error),
+	scope func(context.Context, *In) awsapi.Scope) awsapi.Operation {
+	return awsapi.Op(readOnly, awsapi.GuardScope(a.authz, "iam:"+action, scope, fn))
 }
 
-// Service returns the IAM service description for the Query router.
+// Service returns the IAM service description for the Query router. The
+// resources and condition keys of each operation follow the Service
+// Authorization Reference for IAM: policies, roles and users by ARN in the
+// caller's account, the listings on "*".
 func Service(svc *iamsvc.Service, pager *awsapi.Pager, model *awsapi.ModelValidator, authz awsapi.Authorizer) *awsapi.QueryService {
 	a := &api{iam: svc, pager: pager, authz: authz}
+	pol := func(_ context.Context, in *policyArnIn) awsapi.Scope {
+		var keys awsapi.Keys
+		for _, t := range in.Tags {
+			keys.Tag(t.Key, t.Value)
+		}
+		if len(in.TagKeys) > 0 {
+			keys.Add("aws:TagKeys", in.TagKeys...)
+		}
+		return awsapi.Scope{Resources: []string{in.PolicyArn}, Keys: keys}
+	}
+	role := func(ctx context.Context, in *roleIn) awsapi.Scope {
+		return awsapi.Scope{Resources: []string{"arn:aws:iam::" + account(ctx) + ":role" + iamsvc.RolePathForPrefix + in.RoleName}}
+	}
+	usr := a.userScope
 	return &awsapi.QueryService{
 		SigningName: "iam",
 		EventSource: "iam.amazonaws.com",
 		Model:       model,
 		MapFault:    mapFault,
 		Operations: map[string]awsapi.Operation{
-			"CreatePolicy":             op(a, false, "CreatePolicy", a.createPolicy),
-			"GetPolicy":                op(a, true, "GetPolicy", a.getPolicy),
-			"DeletePolicy":             op(a, false, "DeletePolicy", a.deletePolicy),
-			"ListPolicies":             op(a, true, "ListPolicies", a.listPolicies),
-			"CreatePolicyVersion":      op(a, false, "CreatePolicyVersion", a.createPolicyVersion),
-			"GetPolicyVersion":         op(a, true, "GetPolicyVersion", a.getPolicyVersion),
-			"DeletePolicyVersion":      op(a, false, "DeletePolicyVersion", a.deletePolicyVersion),
-			"ListPolicyVersions":       op(a, true, "ListPolicyVersions", a.listPolicyVersions),
-			"SetDefaultPolicyVersion":  op(a, false, "SetDefaultPolicyVersion", a.setDefaultPolicyVersion),
-			"TagPolicy":                op(a, false, "TagPolicy", a.tagPolicy),
-			"UntagPolicy":              op(a, false, "UntagPolicy", a.untagPolicy),
-			"ListPolicyTags":           op(a, true, "ListPolicyTags", a.listPolicyTags),
-			"GetRole":                  op(a, true, "GetRole", a.getRole),
-			"ListRoles":                op(a, true, "ListRoles", a.listRoles),
-			"ListRolePolicies":         op(a, true, "ListRolePolicies", a.listRolePolicies),
-			"GetRolePolicy":            op(a, true, "GetRolePolicy", a.getRolePolicy),
-			"ListAttachedRolePolicies": op(a, true, "ListAttachedRolePolicies", a.listAttachedRolePolicies),
+			"CreatePolicy": op(a, false, "CreatePolicy", a.createPolicy, func(ctx context.Context, in *createPolicyIn) awsapi.Scope {
+				path := in.Path
+				if path == "" {
+					path = "/"
+				}
+				var keys awsapi.Keys
+				for _, t := range in.Tags {
+					keys.Tag(t.Key, t.Value)
+				}
+				return awsapi.Scope{Resources: []string{iamsvc.PolicyRef{AccountID: account(ctx), Path: path, Name: in.PolicyName}.ARN()}, Keys: keys}
+			}),
+			"GetPolicy":               op(a, true, "GetPolicy", a.getPolicy, pol),
+			"DeletePolicy":            op(a, false, "DeletePolicy", a.deletePolicy, pol),
+			"ListPolicies":            op(a, true, "ListPolicies", a.listPolicies, nil),
+			"CreatePolicyVersion":     op(a, false, "CreatePolicyVersion", a.createPolicyVersion, pol),
+			"GetPolicyVersion":        op(a, true, "GetPolicyVersion", a.getPolicyVersion, pol),
+			"DeletePolicyVersion":     op(a, false, "DeletePolicyVersion", a.deletePolicyVersion, pol),
+			"ListPolicyVersions":      op(a, true, "ListPolicyVersions", a.listPolicyVersions, pol),
+			"SetDefaultPolicyVersion": op(a, false, "SetDefaultPolicyVersion", a.setDefaultPolicyVersion, pol),
+			"TagPolicy":               op(a, false, "TagPolicy", a.tagPolicy, pol),
+			"UntagPolicy":             op(a, false, "UntagPolicy", a.untagPolicy, pol),
+			"ListPolicyTags":          op(a, true, "ListPolicyTags", a.listPolicyTags, pol),
+
+			"GetRole":                  op(a, true, "GetRole", a.getRole, role),
+			"ListRoles":                op(a, true, "ListRoles", a.listRoles, nil),
+			"ListRolePolicies":         op(a, true, "ListRolePolicies", a.listRolePolicies, role),
+			"GetRolePolicy":            op(a, true, "GetRolePolicy", a.getRolePolicy, role),
+			"ListAttachedRolePolicies": op(a, true, "ListAttachedRolePolicies", a.listAttachedRolePolicies, role),
+
+			"CreateUser": op(a, false, "CreateUser", a.createUser, func(ctx context.Context, in *userIn) awsapi.Scope {
+				path := in.Path
+				if path == "" {
+					path = "/"
+				}
+				var keys awsapi.Keys
+				for _, t := range in.Tags {
+					keys.Tag(t.Key, t.Value)
+				}
+				if in.PermissionsBoundary != "" {
+					keys.Add("iam:PermissionsBoundary", in.PermissionsBoundary)
+				}
+				return awsapi.Scope{Resources: []string{iamsvc.UserARN(account(ctx), path, in.UserName)}, Keys: keys}
+			}),
+			"GetUser":                       op(a, true, "GetUser", a.getUser, usr),
+			"ListUsers":                     op(a, true, "ListUsers", a.listUsers, nil),
+			"DeleteUser":                    op(a, false, "DeleteUser", a.deleteUser, usr),
+			"TagUser":                       op(a, false, "TagUser", a.tagUser, usr),
+			"UntagUser":                     op(a, false, "UntagUser", a.untagUser, usr),
+			"ListUserTags":                  op(a, true, "ListUserTags", a.listUserTags, usr),
+			"PutUserPolicy":                 op(a, false, "PutUserPolicy", a.putUserPolicy, usr),
+			"GetUserPolicy":                 op(a, true, "GetUserPolicy", a.getUserPolicy, usr),
+			"DeleteUserPolicy":              op(a, false, "DeleteUserPolicy", a.deleteUserPolicy, usr),
+			"ListUserPolicies":              op(a, true, "ListUserPolicies", a.listUserPolicies, usr),
+			"AttachUserPolicy":              op(a, false, "AttachUserPolicy", a.attachUserPolicy, usr),
+			"DetachUserPolicy":              op(a, false, "DetachUserPolicy", a.detachUserPolicy, usr),
+			"ListAttachedUserPolicies":      op(a, true, "ListAttachedUserPolicies", a.listAttachedUserPolicies, usr),
+			"PutUserPermissionsBoundary":    op(a, false, "PutUserPermissionsBoundary", a.putUserPermissionsBoundary, usr),
+			"DeleteUserPermissionsBoundary": op(a, false, "DeleteUserPermissionsBoundary", a.deleteUserPermissionsBoundary, usr),
+			"CreateAccessKey":               op(a, false, "CreateAccessKey", a.createAccessKey, usr),
+			"ListAccessKeys":                op(a, true, "ListAccessKeys", a.listAccessKeys, usr),
+			"UpdateAccessKey":               op(a, false, "UpdateAccessKey", a.updateAccessKey, usr),
+			"DeleteAccessKey":               op(a, false, "DeleteAccessKey", a.deleteAccessKey, usr),
+
+			"SimulateCustomPolicy": op(a, true, "SimulateCustomPolicy", a.simulateCustomPolicy, nil),
+			"SimulatePrincipalPolicy": op(a, true, "SimulatePrincipalPolicy", a.simulatePrincipalPolicy, func(_ context.Context, in *simulateIn) awsapi.Scope {
+				return awsapi.Scope{Resources: []string{in.PolicySourceArn}}
+			}),
 		},
 	}
+}
+
+// userScope names the user an operation acts on (the caller's own user
+// when UserName is omitted), with its path read from the store, and the
+// request's condition keys: the tags it sets or removes, iam:PolicyARN of
+// an attachment, and iam:PermissionsBoundary, the boundary the user has
+// or is given.
+func (a *api) userScope(ctx context.Context, in *userIn) awsapi.Scope {
+	var keys awsapi.Keys
+	for _, t := range in.Tags {
+		keys.Tag(t.Key, t.Value)
+	}
+	if len(in.TagKeys) > 0 {
+		keys.Add("aws:TagKeys", in.TagKeys...)
+	}
+	if in.PolicyArn != "" {
+		keys.Add("iam:PolicyARN", in.PolicyArn)
+	}
+	name, err := callerUser(ctx, in.UserName)
+	if err != nil {
+		// The operation reports the missing name.
+		return awsapi.Scope{Keys: keys}
+	}
+	arn := iamsvc.UserARN(account(ctx), "/", name)
+	if u, err := a.iam.GetUser(ctx, account(ctx), name); err == nil {
+		arn = u.ARN
+		if u.BoundaryARN != "" {
+			keys.Add("iam:PermissionsBoundary", u.BoundaryARN)
+		}
+	}
+	if in.PermissionsBoundary != "" {
+		// The boundary the request sets, not the one the user has.
+		delete(keys, "iam:PermissionsBoundary")
+		keys.Add("iam:PermissionsBoundary", in.PermissionsBoundary)
+	}
+	return awsapi.Scope{Resources: []string{arn}, Keys: keys}
 }
 
 // mapFault maps domain faults to IAM's error codes; the router takes the

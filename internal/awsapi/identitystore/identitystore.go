@@ -7,6 +7,7 @@
 package identitystore
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 
@@ -20,38 +21,140 @@ import (
 type api struct {
 	dir   *directory.Service
 	pager *awsapi.Pager
+	authz awsapi.Authorizer
+	// accountID owns the identity store, for its ARN.
+	accountID string
+}
+
+// op builds an operation that asks the authorizer for
+// "identitystore:<action>" on the resources scope names before it runs.
+func op[In, Out any](a *api, readOnly bool, action string, fn func(context.Context, *In) (*Out, error),
+	scope func(context.Context, *In) awsapi.Scope) awsapi.Operation {
+	return awsapi.Op(readOnly, awsapi.GuardScope(a.authz, "identitystore:"+action, scope, fn))
 }
 
 // Service returns the identitystore service description for the router.
-func Service(dir *directory.Service, pager *awsapi.Pager, v awsapi.Validator) *awsapi.JSONService {
-	a := &api{dir: dir, pager: pager}
+// accountID is the management account, which owns the identity store.
+func Service(dir *directory.Service, pager *awsapi.Pager, v awsapi.Validator, authz awsapi.Authorizer, accountID string) *awsapi.JSONService {
+	a := &api{dir: dir, pager: pager, authz: authz, accountID: accountID}
+	// The resources of each operation are those of the Service
+	// Authorization Reference for Identity Store: the identity store
+	// always, the user, group or membership acted on, and for listings
+	// the "all users/groups/memberships" resource instead of each item.
 	return &awsapi.JSONService{
 		TargetPrefix: "AWSIdentityStore",
 		SigningName:  "identitystore",
 		EventSource:  "identitystore.amazonaws.com",
 		Validator:    v,
 		Operations: map[string]awsapi.Operation{
-			"CreateUser":                    awsapi.Op(false, a.createUser),
-			"DescribeUser":                  awsapi.Op(true, a.describeUser),
-			"UpdateUser":                    awsapi.Op(false, a.updateUser),
-			"DeleteUser":                    awsapi.Op(false, a.deleteUser),
-			"ListUsers":                     awsapi.Op(true, a.listUsers),
-			"GetUserId":                     awsapi.Op(true, a.getUserID),
-			"CreateGroup":                   awsapi.Op(false, a.createGroup),
-			"DescribeGroup":                 awsapi.Op(true, a.describeGroup),
-			"UpdateGroup":                   awsapi.Op(false, a.updateGroup),
-			"DeleteGroup":                   awsapi.Op(false, a.deleteGroup),
-			"ListGroups":                    awsapi.Op(true, a.listGroups),
-			"GetGroupId":                    awsapi.Op(true, a.getGroupID),
-			"CreateGroupMembership":         awsapi.Op(false, a.createMembership),
-			"DeleteGroupMembership":         awsapi.Op(false, a.deleteMembership),
-			"DescribeGroupMembership":       awsapi.Op(true, a.describeMembership),
-			"GetGroupMembershipId":          awsapi.Op(true, a.getMembershipID),
-			"ListGroupMemberships":          awsapi.Op(true, a.listMemberships),
-			"ListGroupMembershipsForMember": awsapi.Op(true, a.listMembershipsForMember),
-			"IsMemberInGroups":              awsapi.Op(true, a.isMemberInGroups),
+			"CreateUser": op(a, false, "CreateUser", a.createUser, func(_ context.Context, in *createUserIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID)
+			}),
+			"DescribeUser": op(a, true, "DescribeUser", a.describeUser, func(_ context.Context, in *describeUserIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, userARN(in.UserID))
+			}),
+			"UpdateUser": op(a, false, "UpdateUser", a.updateUser, func(_ context.Context, in *updateIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, userARN(in.UserID))
+			}),
+			"DeleteUser": op(a, false, "DeleteUser", a.deleteUser, func(_ context.Context, in *userRef) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, userARN(in.UserID))
+			}),
+			"ListUsers": op(a, true, "ListUsers", a.listUsers, func(_ context.Context, in *listIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, allUsers)
+			}),
+			// The user is not known before the lookup: "user/*".
+			"GetUserId": op(a, true, "GetUserId", a.getUserID, func(_ context.Context, in *getIDIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, allUsers)
+			}),
+			"CreateGroup": op(a, false, "CreateGroup", a.createGroup, func(_ context.Context, in *createGroupIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID)
+			}),
+			"DescribeGroup": op(a, true, "DescribeGroup", a.describeGroup, func(_ context.Context, in *groupRef) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, groupARN(in.GroupID))
+			}),
+			"UpdateGroup": op(a, false, "UpdateGroup", a.updateGroup, func(_ context.Context, in *updateIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, groupARN(in.GroupID))
+			}),
+			"DeleteGroup": op(a, false, "DeleteGroup", a.deleteGroup, func(_ context.Context, in *groupRef) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, groupARN(in.GroupID))
+			}),
+			"ListGroups": op(a, true, "ListGroups", a.listGroups, func(_ context.Context, in *listIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, allGroups)
+			}),
+			"GetGroupId": op(a, true, "GetGroupId", a.getGroupID, func(_ context.Context, in *getIDIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, allGroups)
+			}),
+			"CreateGroupMembership": op(a, false, "CreateGroupMembership", a.createMembership, func(_ context.Context, in *membershipIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, groupARN(in.GroupID), userARN(in.MemberID.UserID))
+			}),
+			"DeleteGroupMembership":   op(a, false, "DeleteGroupMembership", a.deleteMembership, a.membershipScope),
+			"DescribeGroupMembership": op(a, true, "DescribeGroupMembership", a.describeMembership, a.membershipScope),
+			"GetGroupMembershipId": op(a, true, "GetGroupMembershipId", a.getMembershipID, func(_ context.Context, in *membershipIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, groupARN(in.GroupID), allMemberships, userARN(in.MemberID.UserID))
+			}),
+			"ListGroupMemberships": op(a, true, "ListGroupMemberships", a.listMemberships, func(_ context.Context, in *membershipIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, allMemberships, groupARN(in.GroupID))
+			}),
+			"ListGroupMembershipsForMember": op(a, true, "ListGroupMembershipsForMember", a.listMembershipsForMember, func(_ context.Context, in *membershipIn) awsapi.Scope {
+				return a.scope(in.IdentityStoreID, allMemberships, userARN(in.MemberID.UserID))
+			}),
+			"IsMemberInGroups": op(a, true, "IsMemberInGroups", a.isMemberInGroups, func(_ context.Context, in *membershipIn) awsapi.Scope {
+				arns := []string{allMemberships, userARN(in.MemberID.UserID)}
+				for _, g := range in.GroupIDs {
+					arns = append(arns, groupARN(g))
+				}
+				return a.scope(in.IdentityStoreID, arns...)
+			}),
 		},
 	}
+}
+
+// The resource ARNs of Identity Store, as the reference spells them.
+const (
+	allUsers       = "arn:aws:identitystore:::user/*"
+	allGroups      = "arn:aws:identitystore:::group/*"
+	allMemberships = "arn:aws:identitystore:::membership/*"
+)
+
+func userARN(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "arn:aws:identitystore:::user/" + id
+}
+
+func groupARN(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "arn:aws:identitystore:::group/" + id
+}
+
+// scope names the identity store and the other resources that are set.
+func (a *api) scope(storeID string, arns ...string) awsapi.Scope {
+	out := make([]string, 0, len(arns)+1)
+	if storeID != "" {
+		out = append(out, "arn:aws:identitystore::"+a.accountID+":identitystore/"+storeID)
+	}
+	for _, r := range arns {
+		if r != "" {
+			out = append(out, r)
+		}
+	}
+	return awsapi.Scope{Resources: out}
+}
+
+// membershipScope names a membership with its group and member, which the
+// request does not carry: they are read from the membership, so that an
+// administrator limited to some groups cannot reach another group's
+// memberships by id. A membership that does not exist is named alone, and
+// the operation reports it.
+func (a *api) membershipScope(ctx context.Context, in *membershipIn) awsapi.Scope {
+	sc := a.scope(in.IdentityStoreID, "arn:aws:identitystore:::membership/"+in.MembershipID)
+	if m, err := a.dir.GetMembership(ctx, in.MembershipID); err == nil {
+		sc.Derived = []string{groupARN(m.GroupID), userARN(m.UserID)}
+	}
+	return sc
 }
 
 // ---- wire types ----

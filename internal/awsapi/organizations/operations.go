@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/org"
 )
 
@@ -74,6 +75,8 @@ type createAccountIn struct {
 	Tags        []Tag  `json:"Tags"`
 }
 
+func (in *createAccountIn) scope(*api) awsapi.Scope { return awsapi.Scope{Keys: tagKeys(in.Tags)} }
+
 type createAccountOut struct {
 	CreateAccountStatus CreateAccountStatus `json:"CreateAccountStatus"`
 }
@@ -135,6 +138,10 @@ type accountIDIn struct {
 	AccountID string `json:"AccountId"`
 }
 
+func (in *accountIDIn) scope(a *api) awsapi.Scope {
+	return awsapi.Scope{Resources: a.resources(in.AccountID)}
+}
+
 type describeAccountOut struct {
 	Account Account `json:"Account"`
 }
@@ -184,6 +191,10 @@ type parentPageIn struct {
 	MaxResults *int   `json:"MaxResults"`
 }
 
+func (in *parentPageIn) scope(a *api) awsapi.Scope {
+	return awsapi.Scope{Resources: a.resources(in.ParentID)}
+}
+
 func (a *api) listAccountsForParent(ctx context.Context, in *parentPageIn) (*listAccountsOut, error) {
 	scope := "ListAccountsForParent:" + in.ParentID
 	after, err := a.page(scope, in.NextToken)
@@ -212,6 +223,12 @@ type moveAccountIn struct {
 	DestinationParentID string `json:"DestinationParentId"`
 }
 
+// scope names the account and both parents, all required by the
+// reference.
+func (in *moveAccountIn) scope(a *api) awsapi.Scope {
+	return awsapi.Scope{Resources: a.resources(in.AccountID, in.SourceParentID, in.DestinationParentID)}
+}
+
 func (a *api) moveAccount(ctx context.Context, in *moveAccountIn) (*empty, error) {
 	return &empty{}, a.org.MoveAccount(ctx, in.AccountID, in.SourceParentID, in.DestinationParentID)
 }
@@ -222,6 +239,10 @@ type createOUIn struct {
 	ParentID string `json:"ParentId"`
 	Name     string `json:"Name"`
 	Tags     []Tag  `json:"Tags"`
+}
+
+func (in *createOUIn) scope(a *api) awsapi.Scope {
+	return awsapi.Scope{Resources: a.resources(in.ParentID), Keys: tagKeys(in.Tags)}
 }
 
 type ouOut struct {
@@ -242,6 +263,10 @@ func (a *api) createOU(ctx context.Context, in *createOUIn) (*ouOut, error) {
 
 type ouIDIn struct {
 	OrganizationalUnitID string `json:"OrganizationalUnitId"`
+}
+
+func (in *ouIDIn) scope(a *api) awsapi.Scope {
+	return awsapi.Scope{Resources: a.resources(in.OrganizationalUnitID)}
 }
 
 func (a *api) describeOU(ctx context.Context, in *ouIDIn) (*ouOut, error) {
@@ -319,6 +344,10 @@ type listParentsIn struct {
 	MaxResults *int   `json:"MaxResults"`
 }
 
+func (in *listParentsIn) scope(a *api) awsapi.Scope {
+	return awsapi.Scope{Resources: a.resources(in.ChildID)}
+}
+
 type listParentsOut struct {
 	Parents   []child `json:"Parents"`
 	NextToken string  `json:"NextToken,omitempty"`
@@ -346,6 +375,14 @@ type tagIn struct {
 	Tags       []Tag    `json:"Tags"`
 	TagKeys    []string `json:"TagKeys"`
 	NextToken  string   `json:"NextToken"`
+}
+
+func (in *tagIn) scope(a *api) awsapi.Scope {
+	keys := tagKeys(in.Tags)
+	if len(in.TagKeys) > 0 {
+		keys.Add("aws:TagKeys", in.TagKeys...)
+	}
+	return awsapi.Scope{Resources: a.resources(in.ResourceID), Keys: keys}
 }
 
 func (a *api) tagResource(ctx context.Context, in *tagIn) (*empty, error) {

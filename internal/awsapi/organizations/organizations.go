@@ -7,6 +7,7 @@ package organizations
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/fault"
@@ -21,9 +22,57 @@ type api struct {
 }
 
 // op builds an operation that asks the authorizer for "organizations:<action>"
-// before it runs.
+// on the resources the input names (the Service Authorization Reference
+// for Organizations: accounts, organizational units and the root by ARN;
+// the organization-wide reads and CreateAccount on "*") before it runs.
 func op[In, Out any](a *api, readOnly bool, action string, fn func(context.Context, *In) (*Out, error)) awsapi.Operation {
-	return awsapi.Op(readOnly, awsapi.Guard(a.authz, "organizations:"+action, nil, fn))
+	scope := func(_ context.Context, in *In) awsapi.Scope {
+		if s, ok := any(in).(scoped); ok {
+			return s.scope(a)
+		}
+		return awsapi.Scope{}
+	}
+	return awsapi.Op(readOnly, awsapi.GuardScope(a.authz, "organizations:"+action, scope, fn))
+}
+
+// scoped is implemented by inputs that name resources or carry condition
+// keys.
+type scoped interface{ scope(a *api) awsapi.Scope }
+
+// arnOf returns the ARN of an account, organizational unit or root by id,
+// "" for none.
+func (a *api) arnOf(id string) string {
+	switch {
+	case id == "":
+		return ""
+	case strings.HasPrefix(id, "ou-"):
+		return a.org.OrgUnitARN(id)
+	case strings.HasPrefix(id, "r-"):
+		root := a.org.RootARN()
+		return strings.TrimSuffix(root, a.org.Organization().RootID) + id
+	default:
+		return a.org.AccountARN(id)
+	}
+}
+
+// resources lists the ARNs of the ids that are set, in order.
+func (a *api) resources(ids ...string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if arn := a.arnOf(id); arn != "" {
+			out = append(out, arn)
+		}
+	}
+	return out
+}
+
+// tagKeys are the condition keys of the tags a request sets.
+func tagKeys(tags []Tag) awsapi.Keys {
+	var keys awsapi.Keys
+	for _, t := range tags {
+		keys.Tag(t.Key, t.Value)
+	}
+	return keys
 }
 
 // Service returns the organizations service description for the router.

@@ -118,22 +118,17 @@ func (a *api) listAccounts(ctx context.Context, in *listAccountsIn) (*listAccoun
 	if err != nil {
 		return nil, err
 	}
-	accts, err := a.roles.Accounts(ctx, g.UserID)
+	page, err := a.roles.AccountsFor(ctx, g.UserID, gportal.AccountQuery{After: after, Limit: pageSize(in.MaxResults)})
 	if err != nil {
 		return nil, err
 	}
-	out := &listAccountsOut{AccountList: []accountInfo{}}
-	n := pageSize(in.MaxResults)
-	for _, acct := range accts {
-		if acct.ID <= after {
-			continue
-		}
-		if len(out.AccountList) == n {
-			tok := a.pager.Encode(scope, out.AccountList[n-1].AccountID)
-			out.NextToken = &tok
-			break
-		}
+	out := &listAccountsOut{AccountList: make([]accountInfo, 0, len(page.Accounts))}
+	for _, acct := range page.Accounts {
 		out.AccountList = append(out.AccountList, accountInfo{AccountID: acct.ID, AccountName: acct.Name, EmailAddress: acct.Email})
+	}
+	if page.Next != "" {
+		tok := a.pager.Encode(scope, page.Next)
+		out.NextToken = &tok
 	}
 	return out, nil
 }

@@ -40,6 +40,10 @@ type assignmentIn struct {
 	PrincipalID   string `json:"PrincipalId"`
 }
 
+func (in *assignmentIn) scope() awsapi.Scope {
+	return awsapi.Scope{Resources: resources(in.InstanceArn, in.PermissionSetArn, accountARN(in.TargetID))}
+}
+
 func (a *api) assignment(in *assignmentIn) (access.Assignment, error) {
 	id, err := a.permissionSet(in.psRef)
 	if err != nil {
@@ -87,6 +91,10 @@ type describeStatusIn struct {
 	ProvisionPermissionSetRequestID    string `json:"ProvisionPermissionSetRequestId"`
 }
 
+func (in *describeStatusIn) scope() awsapi.Scope {
+	return awsapi.Scope{Resources: resources(in.InstanceArn)}
+}
+
 func (a *api) describeCreationStatus(ctx context.Context, in *describeStatusIn) (*creationStatusOut, error) {
 	if err := a.acc.CheckInstance(in.InstanceArn); err != nil {
 		return nil, err
@@ -118,6 +126,10 @@ type listStatusIn struct {
 	MaxResults  *int          `json:"MaxResults"`
 	NextToken   string        `json:"NextToken"`
 	Filter      *statusFilter `json:"Filter"`
+}
+
+func (in *listStatusIn) scope() awsapi.Scope {
+	return awsapi.Scope{Resources: resources(in.InstanceArn)}
 }
 
 // operationStatusMetadata is the model's AccountAssignmentOperationStatusMetadata
@@ -216,6 +228,10 @@ type listAssignmentsIn struct {
 	NextToken  string `json:"NextToken"`
 }
 
+func (in *listAssignmentsIn) scope() awsapi.Scope {
+	return awsapi.Scope{Resources: resources(in.InstanceArn, in.PermissionSetArn, accountARN(in.AccountID))}
+}
+
 func (a *api) listAccountAssignments(ctx context.Context, in *listAssignmentsIn) (*listAssignmentsOut, error) {
 	id, err := a.permissionSet(in.psRef)
 	if err != nil {
@@ -242,6 +258,10 @@ type assignmentsForPrincipalIn struct {
 	} `json:"Filter"`
 	MaxResults *int   `json:"MaxResults"`
 	NextToken  string `json:"NextToken"`
+}
+
+func (in *assignmentsForPrincipalIn) scope() awsapi.Scope {
+	return awsapi.Scope{Resources: resources(in.InstanceArn)}
 }
 
 func (a *api) listAccountAssignmentsForPrincipal(ctx context.Context, in *assignmentsForPrincipalIn) (*listAssignmentsOut, error) {
@@ -287,6 +307,16 @@ type provisionIn struct {
 	psRef
 	TargetID   string `json:"TargetId"`
 	TargetType string `json:"TargetType"`
+}
+
+// scope names the target account, or every account ("account/*") when the
+// permission set is provisioned to all the accounts it is assigned in.
+func (in *provisionIn) scope() awsapi.Scope {
+	acct := accountARN(in.TargetID)
+	if in.TargetID == "" {
+		acct = accountARN("*")
+	}
+	return awsapi.Scope{Resources: resources(in.InstanceArn, in.PermissionSetArn, acct)}
 }
 
 type provisioningStatusOut struct {
@@ -360,7 +390,7 @@ type abacIn struct {
 	InstanceAccessControlAttributeConfiguration attributeConfiguration `json:"InstanceAccessControlAttributeConfiguration"`
 }
 
-func (in *abacIn) resources() []string { return []string{in.InstanceArn} }
+func (in *abacIn) scope() awsapi.Scope { return awsapi.Scope{Resources: resources(in.InstanceArn)} }
 
 func attributesIn(c attributeConfiguration) []access.Attribute {
 	out := make([]access.Attribute, len(c.AccessControlAttributes))

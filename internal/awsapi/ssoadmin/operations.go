@@ -3,6 +3,7 @@ package ssoadmin
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/access"
 	"github.com/gatehouse/gatehouse/internal/awsapi"
@@ -51,6 +52,10 @@ type pageIn struct {
 	NextToken   string `json:"NextToken"`
 }
 
+// scope names the instance of ListPermissionSets; ListInstances names
+// none and is authorised on "*".
+func (in *pageIn) scope() awsapi.Scope { return awsapi.Scope{Resources: resources(in.InstanceArn)} }
+
 type listInstancesOut struct {
 	Instances []instanceMetadata `json:"Instances"`
 	NextToken string             `json:"NextToken,omitempty"`
@@ -75,7 +80,7 @@ type instanceIn struct {
 	} `json:"EncryptionConfiguration"`
 }
 
-func (in *instanceIn) resources() []string { return []string{in.InstanceArn} }
+func (in *instanceIn) scope() awsapi.Scope { return awsapi.Scope{Resources: resources(in.InstanceArn)} }
 
 func (a *api) describeInstance(ctx context.Context, in *instanceIn) (*describeInstanceOut, error) {
 	if err := a.acc.CheckInstance(in.InstanceArn); err != nil {
@@ -130,7 +135,20 @@ type createPermissionSetIn struct {
 	Tags            []Tag  `json:"Tags"`
 }
 
-func (in *createPermissionSetIn) resources() []string { return []string{in.InstanceArn} }
+// scope names the instance and, since the new permission set has no ARN
+// yet, every permission set of the instance ("permissionSet/<instance>/*"),
+// with the tags the request sets.
+func (in *createPermissionSetIn) scope() awsapi.Scope {
+	var keys awsapi.Keys
+	for _, t := range in.Tags {
+		keys.Tag(t.Key, t.Value)
+	}
+	ps := ""
+	if id, ok := strings.CutPrefix(in.InstanceArn, "arn:aws:sso:::instance/"); ok {
+		ps = "arn:aws:sso:::permissionSet/" + id + "/*"
+	}
+	return awsapi.Scope{Resources: resources(in.InstanceArn, ps), Keys: keys}
+}
 
 type permissionSetOut struct {
 	PermissionSet *PermissionSet `json:"PermissionSet"`
@@ -225,6 +243,10 @@ type provisionedToAccountIn struct {
 	NextToken          string `json:"NextToken"`
 }
 
+func (in *provisionedToAccountIn) scope() awsapi.Scope {
+	return awsapi.Scope{Resources: resources(in.InstanceArn, accountARN(in.AccountID))}
+}
+
 func (a *api) listPermissionSetsProvisionedToAccount(ctx context.Context, in *provisionedToAccountIn) (*listPermissionSetsOut, error) {
 	if err := a.acc.CheckInstance(in.InstanceArn); err != nil {
 		return nil, err
@@ -291,7 +313,19 @@ type tagIn struct {
 	NextToken   string   `json:"NextToken"`
 }
 
-func (in *tagIn) resources() []string { return []string{in.ResourceArn} }
+// scope names the tagged resource (the instance or a permission set, as in
+// the reference), with the tags TagResource sets and the keys
+// UntagResource removes.
+func (in *tagIn) scope() awsapi.Scope {
+	var keys awsapi.Keys
+	for _, t := range in.Tags {
+		keys.Tag(t.Key, t.Value)
+	}
+	if len(in.TagKeys) > 0 {
+		keys.Add("aws:TagKeys", in.TagKeys...)
+	}
+	return awsapi.Scope{Resources: resources(in.ResourceArn), Keys: keys}
+}
 
 func (a *api) checkOptionalInstance(arn string) error {
 	if arn == "" {

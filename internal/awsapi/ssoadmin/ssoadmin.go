@@ -26,19 +26,43 @@ type api struct {
 }
 
 // op builds an operation that asks the authorizer for "sso:<action>" on the
-// resources the input names before it runs.
+// resources the input names before it runs. The resources and condition
+// keys of each input follow the Service Authorization Reference for IAM
+// Identity Center: most operations need the instance and the permission
+// set, assignments and provisioning the account too; listings are
+// authorised on the instance, not per item.
 func op[In, Out any](a *api, readOnly bool, action string, fn func(context.Context, *In) (*Out, error)) awsapi.Operation {
-	return awsapi.Op(readOnly, awsapi.Guard(a.authz, "sso:"+action, resourcesOf[In], fn))
+	return awsapi.Op(readOnly, awsapi.GuardScope(a.authz, "sso:"+action, scopeOf[In], fn))
 }
 
-// resourced is implemented by inputs that name the ARNs they touch.
-type resourced interface{ resources() []string }
+// scoped is implemented by inputs that name the resources they touch or
+// carry condition keys; an input without it is authorised on "*".
+type scoped interface{ scope() awsapi.Scope }
 
-func resourcesOf[In any](in *In) []string {
-	if r, ok := any(in).(resourced); ok {
-		return r.resources()
+func scopeOf[In any](_ context.Context, in *In) awsapi.Scope {
+	if r, ok := any(in).(scoped); ok {
+		return r.scope()
 	}
-	return nil
+	return awsapi.Scope{}
+}
+
+// accountARN is the sso resource ARN of an AWS account ("" for none).
+func accountARN(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "arn:aws:sso:::account/" + id
+}
+
+// resources lists the ARNs that are set, in order.
+func resources(arns ...string) []string {
+	out := make([]string, 0, len(arns))
+	for _, a := range arns {
+		if a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Service returns the sso-admin service description for the router.
@@ -122,7 +146,9 @@ type psRef struct {
 	PermissionSetArn string `json:"PermissionSetArn"`
 }
 
-func (r *psRef) resources() []string { return []string{r.InstanceArn, r.PermissionSetArn} }
+func (r *psRef) scope() awsapi.Scope {
+	return awsapi.Scope{Resources: resources(r.InstanceArn, r.PermissionSetArn)}
+}
 
 // permissionSet checks the instance and returns the permission set id.
 func (a *api) permissionSet(r psRef) (string, error) {

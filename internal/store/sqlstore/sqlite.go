@@ -185,6 +185,8 @@ var uniqueIndexes = map[string]string{
 	"iam_inline_policies(owner_id,name_key)":     "iam_inline_policies_pkey",
 	"iam_attached_policies(owner_id,policy_arn)": "iam_attached_policies_pkey",
 	"iam_entity_tags(owner_id,tag_key)":          "iam_entity_tags_pkey",
+	// the admin console (migrations 0600–0699)
+	"console_grants(user_id)": "console_grants_pkey",
 	// OIDC, tokens, temporary credentials (migrations 0300–0399)
 	"oauth_clients(id)":                 "oauth_clients_pkey",
 	"oauth_device_codes(code_hash)":     "oauth_device_codes_pkey",

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -155,6 +156,21 @@ func testIAMUserPoliciesAndTags(t *testing.T, open Connect) {
 	}
 	if n, err := s.CountIAMPolicyAttachments(ctx, acct, custom, false); err != nil || n != 2 {
 		t.Fatalf("CountIAMPolicyAttachments = %d, %v", n, err)
+	}
+	// A customer-managed policy attached to a user is "attached" for
+	// ListPolicies(OnlyAttached); another of the account is not.
+	update(t, s, func(tx store.Tx) error {
+		for _, name := range []string{"Custom", "Unused"} {
+			p := store.IAMPolicy{AccountID: acct, ID: "ANPA" + name, Name: name, NameKey: strings.ToLower(name), Path: "/team/",
+				DefaultVersion: "v1", LastVersion: 1, CreatedAt: iamT0, UpdatedAt: iamT0}
+			if err := tx.CreateIAMPolicy(ctx, p, store.IAMPolicyVersion{PolicyID: p.ID, VersionID: "v1", Document: doc, CreatedAt: iamT0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if ps, err := s.ListIAMPolicies(ctx, store.IAMPolicyQuery{AccountID: acct, OnlyAttached: true, Limit: 10}); err != nil || len(ps) != 1 || ps[0].Name != "Custom" {
+		t.Fatalf("ListIAMPolicies(OnlyAttached) = %+v, %v", ps, err)
 	}
 	update(t, s, func(tx store.Tx) error { return tx.DetachIAMPolicy(ctx, v.ID, custom) })
 	wantNotFound(t, s.Update(ctx, func(tx store.Tx) error { return tx.DetachIAMPolicy(ctx, v.ID, custom) }))

@@ -49,6 +49,7 @@ func Run(t *testing.T, newDatabase NewDatabase) {
 	tests = append(tests, accessTests...)
 	tests = append(tests, tokenTests...)
 	tests = append(tests, iamUserTests...)
+	tests = append(tests, consoleTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, newDatabase(t))

@@ -1,4 +1,4 @@
-package portal_test
+package entitlement
 
 import (
 	"context"
@@ -14,10 +14,10 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
 )
 
-// TestStoreAccess pages through the accounts of a user who reaches many
+// TestAccountPages pages through the accounts of a user who reaches many
 // (the name-order plan) and of one who reaches few (the set plan), and
 // checks both against the assignments.
-func TestStoreAccess(t *testing.T) {
+func TestAccountPages(t *testing.T) {
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, sqlstore.Config{Driver: "sqlite", Path: filepath.Join(t.TempDir(), "g.db")})
 	if err != nil {
@@ -67,13 +67,13 @@ func TestStoreAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc := portal.NewStoreAccess(db)
+	acc := newAccountLister(db)
 	for user, list := range want {
 		sort.Strings(list)
 		var got []string
 		q := portal.AccountQuery{Limit: 50}
 		for {
-			page, err := acc.AccountsFor(ctx, user, q)
+			page, err := acc.page(ctx, user, q)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func TestStoreAccess(t *testing.T) {
 			t.Fatalf("%s: listed %d accounts, want %d (or not in name order)", user, len(got), len(list))
 		}
 	}
-	page, err := acc.AccountsFor(ctx, "many", portal.AccountQuery{Search: "ACCT-01", Limit: 50})
+	page, err := acc.page(ctx, "many", portal.AccountQuery{Search: "ACCT-01", Limit: 50})
 	if err != nil || len(page.Accounts) == 0 {
 		t.Fatalf("search: %+v, %v", page, err)
 	}
@@ -104,15 +104,7 @@ func TestStoreAccess(t *testing.T) {
 			t.Fatalf("search for acct-01 listed %s", a.Name)
 		}
 	}
-	if _, err := acc.AccountsFor(ctx, "many", portal.AccountQuery{After: "!!!"}); !fault.Is(err, fault.Invalid) {
+	if _, err := acc.page(ctx, "many", portal.AccountQuery{After: "!!!"}); !fault.Is(err, fault.Invalid) {
 		t.Fatalf("bad position: %v", err)
-	}
-	roles, err := acc.RolesFor(ctx, "few", "200000000000")
-	if err != nil || len(roles) != 1 || roles[0].Name != "Dev" || roles[0].SessionDuration != 150*time.Minute ||
-		roles[0].RelayState != "https://console.aws.amazon.com/ec2" {
-		t.Fatalf("roles: %+v, %v", roles, err)
-	}
-	if roles, _ := acc.RolesFor(ctx, "few", "200000000001"); len(roles) != 0 {
-		t.Fatalf("roles in an account not assigned: %+v", roles)
 	}
 }

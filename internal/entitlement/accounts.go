@@ -1,22 +1,22 @@
-package portal
+package entitlement
 
 import (
 	"context"
 	"encoding/base64"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/fault"
+	"github.com/gatehouse/gatehouse/internal/portal"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
-// StoreAccess answers Access from the account assignments in the store:
-// the accounts and permission sets assigned to a user directly or through
-// the user's groups.
-type StoreAccess struct {
+// accountLister pages through the accounts a user reaches, from indexed
+// queries over the account assignments (directly or through the user's
+// groups), so that a user who reaches thousands of accounts gets a page in
+// time independent of how many.
+type accountLister struct {
 	store store.Store
 	now   func() time.Time
 
@@ -39,14 +39,13 @@ const (
 	densityMax = 10000
 )
 
-// NewStoreAccess returns the store-backed Access.
-func NewStoreAccess(s store.Store) *StoreAccess {
-	return &StoreAccess{store: s, now: time.Now, density: map[string]densityEntry{}}
+func newAccountLister(s store.Store) *accountLister {
+	return &accountLister{store: s, now: time.Now, density: map[string]densityEntry{}}
 }
 
 // isDense says whether a user reaches enough accounts for the name-order
 // plan, from the cache or by counting assignments.
-func (a *StoreAccess) isDense(ctx context.Context, r store.Reader, userID string) (bool, error) {
+func (a *accountLister) isDense(ctx context.Context, r store.Reader, userID string) (bool, error) {
 	now := a.now()
 	a.mu.Lock()
 	e, ok := a.density[userID]
@@ -67,8 +66,6 @@ func (a *StoreAccess) isDense(ctx context.Context, r store.Reader, userID string
 	a.mu.Unlock()
 	return dense, nil
 }
-
-var _ Access = (*StoreAccess)(nil)
 
 // countCap bounds the exact count of a sparse user: beyond it the page
 // says "1000+". Dense users are not counted (see AccountsFor).
@@ -101,17 +98,17 @@ func decodePosition(s string) (name, id string, err error) {
 	return name, id, nil
 }
 
-// AccountsFor returns a page of the user's accounts in name order.
-func (a *StoreAccess) AccountsFor(ctx context.Context, userID string, q AccountQuery) (AccountPage, error) {
+// page returns a page of the user's accounts in name order.
+func (a *accountLister) page(ctx context.Context, userID string, q portal.AccountQuery) (portal.AccountPage, error) {
 	if q.Limit <= 0 || q.Limit > 100 {
 		q.Limit = 50
 	}
 	afterName, afterID, err := decodePosition(q.After)
 	if err != nil {
-		return AccountPage{}, err
+		return portal.AccountPage{}, err
 	}
 	search := strings.ToLower(strings.TrimSpace(q.Search))
-	var page AccountPage
+	var page portal.AccountPage
 	err = a.store.View(ctx, func(r store.Reader) error {
 		dense, err := a.isDense(ctx, r, userID)
 		if err != nil {
@@ -141,45 +138,9 @@ func (a *StoreAccess) AccountsFor(ctx context.Context, userID string, q AccountQ
 			page.Total, page.TotalAtLeast = len(list), page.Next != ""
 		}
 		for _, acc := range list {
-			page.Accounts = append(page.Accounts, Account{ID: acc.ID, Name: acc.Name, Email: acc.Email})
+			page.Accounts = append(page.Accounts, portal.Account{ID: acc.ID, Name: acc.Name, Email: acc.Email})
 		}
 		return nil
 	})
 	return page, err
-}
-
-// RolesFor returns the permission sets the user holds in an account.
-func (a *StoreAccess) RolesFor(ctx context.Context, userID, accountID string) ([]Role, error) {
-	list, err := a.store.ListUserRoles(ctx, userID, accountID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Role, 0, len(list))
-	for _, r := range list {
-		out = append(out, Role{Name: r.Name, Description: r.Description, RelayState: r.RelayState,
-			SessionDuration: isoDuration(r.SessionDuration)})
-	}
-	return out, nil
-}
-
-var isoDurationRE = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
-
-// isoDuration parses the ISO 8601 durations permission sets carry
-// ("PT1H", "PT12H", "PT90M"); anything else is 0 (unknown).
-func isoDuration(s string) time.Duration {
-	m := isoDurationRE.FindStringSubmatch(s)
-	if m == nil {
-		return 0
-	}
-	var d time.Duration
-	for i, unit := range []time.Duration{time.Hour, time.Minute, time.Second} {
-		if m[i+1] != "" {
-			n, err := strconv.Atoi(m[i+1])
-			if err != nil {
-				return 0
-			}
-			d += time.Duration(n) * unit
-		}
-	}
-	return d
 }
