@@ -85,12 +85,11 @@ func main() {
 	res := map[string][2][]time.Duration{}
 	rtt := map[string][2][]time.Duration{}
 	for i, dir := range []string{small, large} {
-		p := start(*bin, dir)
 		n := 100
 		if i == 1 {
 			n = *users
 		}
-		server, client := measure(p, dir, n, *requests)
+		server, client := measureAt(*bin, dir, n, *requests)
 		for page, d := range server {
 			r := res[page]
 			r[i] = d
@@ -99,7 +98,6 @@ func main() {
 			c[i] = client[page]
 			rtt[page] = c
 		}
-		p.stop()
 	}
 	fmt.Printf("\nserver time per page (Server-Timing), p50 / p99, and the client's p50 round trip\n")
 	fmt.Printf("%-22s %22s %22s %8s %20s\n", "page", "small", "large", "ratio", "client small / large")
@@ -367,6 +365,14 @@ func sign(req *http.Request, key, secret, body string) error {
 		hex.EncodeToString(sum[:]), "gatehouse", "us-east-1", time.Now())
 }
 
+// measureAt starts the binary on dir, measures, and stops it even when a
+// check fails.
+func measureAt(bin, dir string, users, requests int) (map[string][]time.Duration, map[string][]time.Duration) {
+	p := start(bin, dir)
+	defer p.stop()
+	return measure(p, dir, users, requests)
+}
+
 var durRE = regexp.MustCompile(`app;dur=([0-9.]+)`)
 
 // measure requests each page one at a time and returns the server's times
@@ -398,8 +404,10 @@ func measure(p *proc, dir string, users, requests int) (map[string][]time.Durati
 	day := time.Now().UTC().Add(-15 * 24 * time.Hour)
 	paths := map[string]func(i int) string{
 		"users": func(int) string { return "/admin/users" },
+		// Prefixes that match 100 users each on both instances, so that
+		// every search fills a page.
 		"users: search": func(i int) string {
-			return fmt.Sprintf("/admin/users?by=user_name&q=user%04d", (i*37)%min(users, 10000)/10)
+			return fmt.Sprintf("/admin/users?by=user_name&q=user%04d", (i*37)%max(users/100, 1))
 		},
 		"users: page 1000": func(int) string { return deep },
 		"audit":            func(int) string { return "/admin/audit" },

@@ -77,3 +77,18 @@ func TestTimeUUID(t *testing.T) {
 		prev = id
 	}
 }
+
+func BenchmarkNewUUID(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = NewUUID()
+	}
+}
+
+func BenchmarkNewTimeUUID(b *testing.B) {
+	b.ReportAllocs()
+	now := time.Now()
+	for b.Loop() {
+		_ = NewTimeUUID(now)
+	}
+}

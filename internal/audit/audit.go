@@ -12,10 +12,10 @@ package audit
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,11 +115,22 @@ func (e *Event) Fail(code, message string) {
 // success the caller must still check).
 func (e *Event) Staged() bool { return e.staged }
 
+// scratch holds encoding buffers, so that an event costs one allocation
+// of its document's exact size.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
 // record turns the event into its stored form.
 func (e *Event) record() (store.AuditEvent, error) {
-	doc, err := json.Marshal(e)
+	bp := scratch.Get().(*[]byte)
+	buf, err := e.appendJSON((*bp)[:0])
 	if err != nil {
+		scratch.Put(bp)
 		return store.AuditEvent{}, fmt.Errorf("audit: encode event %s: %w", e.EventID, err)
+	}
+	doc := slices.Clone(buf)
+	if cap(buf) <= 64<<10 {
+		*bp = buf
+		scratch.Put(bp)
 	}
 	principal := e.UserIdentity.ARN
 	if e.UserIdentity.OnBehalfOf != nil {

@@ -25,6 +25,38 @@ type AuditDecision struct {
 	Reason    string `json:"reason,omitempty"`
 }
 
+// AppendJSON appends the decision as encoding/json would encode it; the
+// audit event's encoder calls it for every decision of a call.
+func (d AuditDecision) AppendJSON(b []byte) []byte {
+	b = append(b, `{"action":`...)
+	b = audit.AppendString(b, d.Action)
+	b = append(b, `,"resource":`...)
+	b = audit.AppendString(b, d.Resource)
+	b = append(b, `,"decision":`...)
+	b = audit.AppendString(b, d.Decision)
+	for _, m := range [...]struct{ name, value string }{{"layer", d.Layer}, {"policy", d.Policy}} {
+		if m.value != "" {
+			b = append(b, `,"`...)
+			b = append(b, m.name...)
+			b = append(b, `":`...)
+			b = audit.AppendString(b, m.value)
+		}
+	}
+	if d.Statement != nil {
+		b = append(b, `,"statement":`...)
+		b = strconv.AppendInt(b, int64(*d.Statement), 10)
+	}
+	for _, m := range [...]struct{ name, value string }{{"sid", d.Sid}, {"reason", d.Reason}} {
+		if m.value != "" {
+			b = append(b, `,"`...)
+			b = append(b, m.name...)
+			b = append(b, `":`...)
+			b = audit.AppendString(b, m.value)
+		}
+	}
+	return append(b, '}')
+}
+
 // AuditDecisions turns decisions into their audit form.
 func AuditDecisions(ds []Decision) []AuditDecision {
 	out := make([]AuditDecision, 0, len(ds))

@@ -70,6 +70,12 @@ type Validator interface {
 	Known(operation string) bool
 }
 
+// redactingValidator is a Validator that validates and redacts a body in
+// one parse (ModelValidator); the router prefers it.
+type redactingValidator interface {
+	ValidateRedact(operation string, body []byte) (any, *Error)
+}
+
 // Authenticator verifies the signature of a request and names its caller.
 type Authenticator interface {
 	Authenticate(r *http.Request, body []byte, signingName string) (Caller, *Error)
@@ -201,7 +207,13 @@ func (jr *JSONRouter) dispatch(ctx context.Context, svc *JSONService, opName str
 		return nil, jr.failed(ctx, ev, NewError(http.StatusBadRequest, "UnknownOperationException", ""))
 	}
 	ev.ReadOnly = op.ReadOnly
-	if svc.Validator != nil {
+	if vr, ok := svc.Validator.(redactingValidator); ok {
+		params, verr := vr.ValidateRedact(opName, body)
+		if verr != nil {
+			return nil, jr.failed(ctx, ev, verr)
+		}
+		ev.RequestParameters = params
+	} else if svc.Validator != nil {
 		if verr := svc.Validator.Validate(opName, body); verr != nil {
 			return nil, jr.failed(ctx, ev, verr)
 		}

@@ -51,6 +51,26 @@ func (m *ModelValidator) Validate(operation string, body []byte) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "UnknownOperationException", Message: ""}
 }
 
+// ValidateRedact is Validate and Redact from one parse of the body: it
+// returns the wire error for input that breaks the model, or else the
+// request as CloudTrail's requestParameters, already encoded
+// (audit.JSON). The members are those Redact keeps, except that members
+// sent as null are left out.
+func (m *ModelValidator) ValidateRedact(operation string, body []byte) (any, *Error) {
+	red, err := m.svc.ValidateJSONRedacted(operation, body, audit.Hidden)
+	if err != nil {
+		var me *awsmodel.Error
+		if errors.As(err, &me) {
+			return nil, &Error{Status: http.StatusBadRequest, Code: me.Code, Message: me.Message}
+		}
+		return nil, &Error{Status: http.StatusBadRequest, Code: "UnknownOperationException", Message: ""}
+	}
+	if red == nil {
+		return nil, nil
+	}
+	return audit.JSON(red), nil
+}
+
 // Redact returns the request as CloudTrail's requestParameters: member
 // names in lowerCamelCase, sensitive values and documents hidden.
 func (m *ModelValidator) Redact(operation string, body []byte) any {

@@ -335,6 +335,7 @@ var funcs = template.FuncMap{
 	"pathEscape":  url.PathEscape,
 	"queryEscape": url.QueryEscape,
 	"add":         func(a, b int) int { return a + b },
+	"plural":      plural,
 	"join":        strings.Join,
 	"contains": func(list []string, s string) bool {
 		for _, v := range list {

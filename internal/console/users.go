@@ -433,6 +433,11 @@ func (h *Handler) confirmUser(x *req) {
 		title = "Remove an MFA device of " + u.UserName
 		v.Question = "Remove this MFA device of " + u.UserName + "? The user is told by email."
 		v.Action, v.Button = base+"/devices/"+dev+"/delete", "Remove device"
+	case "one-time-password":
+		title = "Generate a one-time password for " + u.UserName
+		v.Question = "Replace the password of " + u.UserName + " with a one-time password? The user is signed out everywhere and chooses a new password at the next sign-in."
+		v.Action, v.Button = base+"/reset-password", "Generate one-time password"
+		v.Hidden = []hidden{{"mode", "ONE_TIME_PASSWORD"}}
 	case "revoke-console":
 		title = "Revoke console access of " + u.UserName
 		v.Question = "Revoke the admin console access of " + u.UserName + "?"

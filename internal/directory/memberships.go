@@ -12,11 +12,14 @@ import (
 func (s *Service) CreateMembership(ctx context.Context, groupID, userID string) (store.Membership, error) {
 	m := store.Membership{ID: newID(s.identityStoreID), GroupID: groupID, UserID: userID, CreatedAt: s.now().UTC(), CreatedBy: actor(ctx)}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if _, err := tx.GetGroup(ctx, groupID); err != nil {
-			return translate(err, func() error { return fault.NotFoundf(ResourceGroup, groupID, "Group does not exist") })
+		// Existence checks: the write runs on the store's single writer,
+		// where reading (and decoding) whole records would hold up every
+		// other write.
+		if ok, err := tx.GroupExists(ctx, groupID); err != nil || !ok {
+			return translate(orNotFound(err), func() error { return fault.NotFoundf(ResourceGroup, groupID, "Group does not exist") })
 		}
-		if _, err := tx.GetUser(ctx, userID); err != nil {
-			return translate(err, func() error { return fault.NotFoundf(ResourceUser, userID, "Member does not exist") })
+		if ok, err := tx.UserExists(ctx, userID); err != nil || !ok {
+			return translate(orNotFound(err), func() error { return fault.NotFoundf(ResourceUser, userID, "Member does not exist") })
 		}
 		if err := tx.CreateMembership(ctx, m); err != nil {
 			return translate(err, nil)
@@ -27,6 +30,15 @@ func (s *Service) CreateMembership(ctx context.Context, groupID, userID string) 
 		return store.Membership{}, err
 	}
 	return m, nil
+}
+
+// orNotFound is err, or store.ErrNotFound when an existence check found
+// nothing.
+func orNotFound(err error) error {
+	if err == nil {
+		return store.ErrNotFound
+	}
+	return err
 }
 
 // GetMembership returns a membership by id.

@@ -5,6 +5,10 @@ import "context"
 // DirectoryReader reads the identity store.
 type DirectoryReader interface {
 	GetUser(ctx context.Context, id string) (User, error)
+	// UserExists and GroupExists report whether the user or group exists,
+	// for writes that need no more of it (a new membership).
+	UserExists(ctx context.Context, id string) (bool, error)
+	GroupExists(ctx context.Context, id string) (bool, error)
 	// GetUserByKey finds a user by a unique attribute: "user_name" or
 	// "email", compared by their normalized keys.
 	GetUserByKey(ctx context.Context, attribute, key string) (User, error)

@@ -3,6 +3,7 @@ package awsmodel
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -30,6 +31,14 @@ func FuzzValidateJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint16, body []byte) {
 		target := ops[int(which)%len(ops)]
 		err := target.svc.ValidateJSON(target.op, body)
+		// The one-parse variant agrees, and its redaction is valid JSON.
+		red, rerr := target.svc.ValidateJSONRedacted(target.op, body, "HIDDEN")
+		if fmt.Sprint(rerr) != fmt.Sprint(err) {
+			t.Fatalf("%s: ValidateJSONRedacted: %v, ValidateJSON: %v", target.op, rerr, err)
+		}
+		if rerr == nil && red != nil && !json.Valid(red) {
+			t.Fatalf("%s: redacted %q is not JSON", target.op, red)
+		}
 		valid := json.Valid(body)
 		if target.svc.Metadata().Protocol == ProtocolRESTJSON && isBlank(body) {
 			valid = true // REST-JSON treats an empty body as {}

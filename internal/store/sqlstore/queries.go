@@ -214,6 +214,26 @@ func (q *queries) GetUser(ctx context.Context, id string) (store.User, error) {
 	return u, nil
 }
 
+func (q *queries) UserExists(ctx context.Context, id string) (bool, error) {
+	return q.exists(ctx, `SELECT 1 FROM users WHERE id = ?`, id)
+}
+
+func (q *queries) GroupExists(ctx context.Context, id string) (bool, error) {
+	return q.exists(ctx, `SELECT 1 FROM groups WHERE id = ?`, id)
+}
+
+// exists runs a query that selects one row or none.
+func (q *queries) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	var one int
+	switch err := q.row(ctx, query, args...).Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("sqlstore: %s: %w", query, err)
+	}
+	return true, nil
+}
+
 // userKeyColumn maps a unique user attribute to its indexed column.
 func userKeyColumn(attribute string) (string, error) {
 	switch attribute {
@@ -297,7 +317,8 @@ func (q *queries) CreateUser(ctx context.Context, u store.User) error {
 		micros(u.CreatedAt), u.CreatedBy, micros(u.UpdatedAt), u.UpdatedBy, u.Version); err != nil {
 		return fmt.Errorf("sqlstore: create user %s: %w", u.ID, err)
 	}
-	return q.putExternalIDs(ctx, "user", u.ID, u.Profile.ExternalIDs)
+	// A new id has no external ids to clear.
+	return q.addExternalIDs(ctx, "user", u.ID, u.Profile.ExternalIDs)
 }
 
 func (q *queries) UpdateUser(ctx context.Context, u store.User) error {
@@ -337,6 +358,11 @@ func (q *queries) putExternalIDs(ctx context.Context, kind, owner string, ids []
 	if _, err := q.exec(ctx, `DELETE FROM external_ids WHERE owner_id = ?`, owner); err != nil {
 		return fmt.Errorf("sqlstore: clear external ids of %s %s: %w", kind, owner, err)
 	}
+	return q.addExternalIDs(ctx, kind, owner, ids)
+}
+
+// addExternalIDs indexes the external ids of an owner that has none yet.
+func (q *queries) addExternalIDs(ctx context.Context, kind, owner string, ids []store.ExternalID) error {
 	for _, x := range ids {
 		if _, err := q.exec(ctx, `INSERT INTO external_ids (kind, issuer, external_id, owner_id) VALUES (?, ?, ?, ?)`,
 			kind, x.Issuer, x.ID, owner); err != nil {
@@ -432,7 +458,7 @@ func (q *queries) CreateGroup(ctx context.Context, g store.Group) error {
 		micros(g.CreatedAt), g.CreatedBy, micros(g.UpdatedAt), g.UpdatedBy, g.Version); err != nil {
 		return fmt.Errorf("sqlstore: create group %s: %w", g.ID, err)
 	}
-	return q.putExternalIDs(ctx, "group", g.ID, g.ExternalIDs)
+	return q.addExternalIDs(ctx, "group", g.ID, g.ExternalIDs)
 }
 
 func (q *queries) UpdateGroup(ctx context.Context, g store.Group) error {

@@ -321,6 +321,25 @@ func testMemberships(t *testing.T, open Connect) {
 		return tx.CreateMembership(ctx, store.Membership{ID: "m-dup", GroupID: id("g", 0), UserID: id("u", 0)})
 	})
 	wantConflict(t, err, "memberships_pair")
+	for _, r := range []store.Reader{s, nil} {
+		check := func(r store.Reader) error {
+			for what, exists := range map[string]func(context.Context, string) (bool, error){"user": r.UserExists, "group": r.GroupExists} {
+				prefix := what[:1]
+				if ok, err := exists(ctx, id(prefix, 1)); err != nil || !ok {
+					t.Errorf("%s %s exists = %v, %v", what, id(prefix, 1), ok, err)
+				}
+				if ok, err := exists(ctx, prefix+"-missing"); err != nil || ok {
+					t.Errorf("%s-missing exists = %v, %v", what, ok, err)
+				}
+			}
+			return nil
+		}
+		if r != nil {
+			check(r)
+			continue
+		}
+		update(t, s, func(tx store.Tx) error { return check(tx) }) // inside a transaction too
+	}
 
 	// Page through group 0 three at a time.
 	var seen []string
