@@ -8,7 +8,14 @@
 // the gateway, the upstream's credentials for the upstream) and large
 // bodies are sent UNSIGNED-PAYLOAD, as the SDKs do over HTTPS, so that the
 // client's hashing is not what is measured. Phases alternate between the
-// two targets and each is bounded in time.
+// two targets, which goes first alternating from round to round, and the
+// best and the median of the rounds are reported. Beside each round is the
+// CPU time the gatehouse process, the upstream and this client spent per
+// request or per MiB (from /proc and getrusage): on a small machine they
+// share, the gateway's overhead is mostly its CPU. With -pprof and
+// -profile-dir, CPU profiles of the gateway's small-GET phase and of large
+// GETs and PUTs (in phases of their own, after the measured ones) are
+// written for `go tool pprof`.
 //
 //	go run ./bench/s3gw -direct http://127.0.0.1:15000 -gateway http://127.0.0.1:18282 -key AKIA… -secret … -pid 1234
 package main
@@ -23,11 +30,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/sigv4"
@@ -41,6 +50,9 @@ type target struct {
 
 type client struct {
 	hc *http.Client
+	// bufs hold the buffers responses are read with; nil reads them with
+	// io.Discard's own (8 KiB).
+	bufs *sync.Pool
 }
 
 func (c *client) do(ctx context.Context, t target, method, path string, body io.Reader, size int64) (int64, error) {
@@ -65,7 +77,14 @@ func (c *client) do(ctx context.Context, t target, method, path string, body io.
 		return 0, err
 	}
 	defer resp.Body.Close()
-	n, err := io.Copy(io.Discard, resp.Body)
+	var n int64
+	if c.bufs != nil {
+		bp := c.bufs.Get().(*[]byte)
+		n, err = io.CopyBuffer(struct{ io.Writer }{io.Discard}, resp.Body, *bp)
+		c.bufs.Put(bp)
+	} else {
+		n, err = io.Copy(io.Discard, resp.Body)
+	}
 	if err != nil {
 		return n, err
 	}
@@ -75,15 +94,28 @@ func (c *client) do(ctx context.Context, t target, method, path string, body io.
 	return n, nil
 }
 
-// pattern is an endless, cheap stream of bytes for large bodies.
-type pattern struct{ off int64 }
+// pattern is an endless, cheap stream of bytes for large bodies: a
+// precomputed block copied over and over, so that producing the body costs
+// the client little (a byte-by-byte generator cost it about 1 ms of CPU per
+// MiB, on a machine the client shares with the gateway and the upstream).
+type pattern struct{ off int }
+
+var patternBlock = func() []byte {
+	b := make([]byte, 64<<10+251) // not a power of two: chunks do not repeat in step
+	for i := range b {
+		b[i] = byte(i * 7)
+	}
+	return b
+}()
 
 func (p *pattern) Read(b []byte) (int, error) {
-	for i := range b {
-		b[i] = byte(p.off + int64(i))
+	n := 0
+	for n < len(b) {
+		c := copy(b[n:], patternBlock[p.off:])
+		n += c
+		p.off = (p.off + c) % len(patternBlock)
 	}
-	p.off += int64(len(b))
-	return len(b), nil
+	return n, nil
 }
 
 type smallResult struct {
@@ -198,6 +230,15 @@ func cpu(pid int) time.Duration {
 	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
 }
 
+// selfCPU returns the user and system CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // sampled runs fn while sampling the resident memory of pid every 50 ms,
 // and returns the highest sample.
 func sampled(pid int, fn func() error) (maxKiB int64, err error) {
@@ -223,6 +264,54 @@ func sampled(pid int, fn func() error) (maxKiB int64, err error) {
 	return maxKiB, err
 }
 
+// profiler takes CPU profiles of the gatehouse process through its
+// runtime profile endpoint (net/http/pprof).
+type profiler struct {
+	url, dir string
+}
+
+// start begins a CPU profile of the given length and returns a function
+// that waits for it and writes it to dir/name.pprof.
+func (p profiler) start(name string, d time.Duration) (wait func()) {
+	if p.url == "" || p.dir == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		secs := max(int(d/time.Second), 1)
+		resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", strings.TrimSuffix(p.url, "/"), secs))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: profile:", err)
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			fmt.Fprintln(os.Stderr, "bench: profile:", resp.Status, err)
+			return
+		}
+		path := p.dir + "/" + name + ".pprof"
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: profile:", err)
+			return
+		}
+		fmt.Printf("  (CPU profile of %v written to %s)\n", time.Duration(secs)*time.Second, path)
+	}()
+	return func() { <-done }
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 0 {
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
 func overhead(direct, gateway float64) string {
 	return fmt.Sprintf("%+.1f%%", (direct-gateway)/direct*100)
 }
@@ -234,13 +323,17 @@ func main() {
 	secret := flag.String("secret", "", "its secret")
 	conc := flag.Int("c", 16, "concurrent clients for small GETs")
 	phase := flag.Duration("time", 5*time.Second, "duration of each small-GET phase")
-	rounds := flag.Int("rounds", 2, "rounds of the small-GET phases (alternating targets); the best of each is kept")
+	rounds := flag.Int("rounds", 4, "rounds of the small-GET phases (alternating which target goes first); the best and the median are kept")
 	small := flag.Int("small", 4096, "size of the small object")
 	large := flag.Int64("large", 256<<20, "size of the large object")
-	largeN := flag.Int("large-n", 2, "large transfers per target and direction")
+	largeN := flag.Int("large-n", 4, "rounds of large transfers per direction, each one transfer per target (alternating which goes first); the best and the median are kept")
+	largeGetN := flag.Int("large-get-n", 8, "rounds of large GETs (quicker than PUTs, and noisier)")
 	huge := flag.Int64("huge", 1<<30, "size of the object streamed for the memory phase (0 skips it)")
 	pid := flag.Int("pid", 0, "pid of the gatehouse process, for its memory and CPU")
 	motoPid := flag.Int("moto-pid", 0, "pid of the upstream process, for its CPU")
+	pprofURL := flag.String("pprof", "", "base URL of the gatehouse process's runtime profiles (GATEHOUSE_PPROF_LISTEN); with -profile-dir, CPU profiles of the gateway's phases are written there")
+	profileDir := flag.String("profile-dir", "", "directory for the CPU profiles taken with -pprof")
+	readBuf := flag.Int("read-buf", 0, "buffer the client reads responses with, the same for both targets; 0 reads with io.Discard's own 8 KiB buffer")
 	flag.Parse()
 	if *directURL == "" || *gatewayURL == "" || *key == "" || *secret == "" {
 		flag.Usage()
@@ -255,6 +348,10 @@ func main() {
 		DisableCompression:  true,
 	}
 	c := &client{hc: &http.Client{Transport: tr}}
+	if *readBuf > 0 {
+		c.bufs = &sync.Pool{New: func() any { b := make([]byte, *readBuf); return &b }}
+	}
+	prof := profiler{url: *pprofURL, dir: *profileDir}
 	bucket := fmt.Sprintf("/bench-%d", time.Now().UnixNano())
 	must := func(err error) {
 		if err != nil {
@@ -273,38 +370,85 @@ func main() {
 
 	fmt.Printf("small GETs of %d bytes, %d concurrent clients, %d rounds of %v per target\n", *small, *conc, *rounds, *phase)
 	best := map[string]smallResult{}
+	rates := map[string][]float64{}
 	for round := range *rounds {
 		order := []target{direct, gateway}
 		if round%2 == 1 {
 			order = []target{gateway, direct}
 		}
 		for _, t := range order {
-			ghCPU, motoCPU := cpu(*pid), cpu(*motoPid)
+			wait := func() {}
+			if round == 0 && t.name == "gateway" {
+				wait = prof.start("small-get", *phase-time.Second)
+			}
+			ghCPU, motoCPU, clientCPU := cpu(*pid), cpu(*motoPid), selfCPU()
 			r := smallGets(c, t, bucket+"/small", *conc, *phase)
-			ghCPU, motoCPU = cpu(*pid)-ghCPU, cpu(*motoPid)-motoCPU
-			fmt.Printf("  round %d %-8s %8.0f req/s  p50 %-9v p99 %-9v errors %d  CPU per request: gatehouse %v, moto %v\n", round+1, t.name, r.rate(),
+			wait()
+			ghCPU, motoCPU, clientCPU = cpu(*pid)-ghCPU, cpu(*motoPid)-motoCPU, selfCPU()-clientCPU
+			fmt.Printf("  round %d %-8s %8.0f req/s  p50 %-9v p99 %-9v errors %d  CPU per request: gatehouse %v, moto %v, client %v\n", round+1, t.name, r.rate(),
 				r.pct(0.5).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.errs,
-				(ghCPU / time.Duration(max(r.ops, 1))).Round(time.Microsecond), (motoCPU / time.Duration(max(r.ops, 1))).Round(time.Microsecond))
+				(ghCPU / time.Duration(max(r.ops, 1))).Round(time.Microsecond), (motoCPU / time.Duration(max(r.ops, 1))).Round(time.Microsecond), (clientCPU / time.Duration(max(r.ops, 1))).Round(time.Microsecond))
 			if b, ok := best[t.name]; !ok || r.rate() > b.rate() {
 				best[t.name] = r
 			}
+			rates[t.name] = append(rates[t.name], r.rate())
 		}
 	}
 	d, g := best["direct"], best["gateway"]
-	fmt.Printf("small GET: direct %.0f req/s, gateway %.0f req/s, overhead %s (target ≤ 15%%)\n\n", d.rate(), g.rate(), overhead(d.rate(), g.rate()))
+	md, mg := median(rates["direct"]), median(rates["gateway"])
+	fmt.Printf("small GET: best direct %.0f req/s, gateway %.0f req/s, overhead %s; median direct %.0f, gateway %.0f, overhead %s (target ≤ 15%%)\n\n",
+		d.rate(), g.rate(), overhead(d.rate(), g.rate()), md, mg, overhead(md, mg))
 
-	fmt.Printf("large transfers of %d MiB, %d per target and direction, one at a time\n", *large>>20, *largeN)
-	res := map[string]float64{}
+	fmt.Printf("large transfers of %d MiB, one at a time, %d rounds of PUTs and %d of GETs (alternating which target goes first)\n", *large>>20, *largeN, *largeGetN)
+	lbest, lmedian := map[string]float64{}, map[string]float64{}
 	for _, dir := range []string{http.MethodPut, http.MethodGet} {
-		for _, t := range []target{direct, gateway, gateway, direct} {
-			mibs, err := transfer(c, t, dir, bucket+"/large", *large, (*largeN+1)/2)
-			must(err)
-			fmt.Printf("  %-4s %-8s %7.1f MiB/s\n", dir, t.name, mibs)
-			res[dir+t.name] += mibs / 2
+		runs := map[string][]float64{}
+		n := *largeN
+		if dir == http.MethodGet {
+			n = *largeGetN
+		}
+		for round := range n {
+			order := []target{direct, gateway}
+			if round%2 == 1 {
+				order = []target{gateway, direct}
+			}
+			for _, t := range order {
+				ghCPU, motoCPU, clientCPU := cpu(*pid), cpu(*motoPid), selfCPU()
+				mibs, err := transfer(c, t, dir, bucket+"/large", *large, 1)
+				must(err)
+				ghCPU, motoCPU, clientCPU = cpu(*pid)-ghCPU, cpu(*motoPid)-motoCPU, selfCPU()-clientCPU
+				perMiB := func(d time.Duration) string {
+					return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000/float64(*large>>20))
+				}
+				fmt.Printf("  round %d %-4s %-8s %7.1f MiB/s  CPU per MiB: gatehouse %s, moto %s, client %s\n", round+1, dir, t.name, mibs, perMiB(ghCPU), perMiB(motoCPU), perMiB(clientCPU))
+				runs[t.name] = append(runs[t.name], mibs)
+			}
+		}
+		for name, rs := range runs {
+			lbest[dir+name], lmedian[dir+name] = slices.Max(rs), median(rs)
 		}
 	}
-	fmt.Printf("large PUT: direct %.1f MiB/s, gateway %.1f MiB/s, overhead %s (target ≤ 5%%)\n", res["PUTdirect"], res["PUTgateway"], overhead(res["PUTdirect"], res["PUTgateway"]))
-	fmt.Printf("large GET: direct %.1f MiB/s, gateway %.1f MiB/s, overhead %s\n\n", res["GETdirect"], res["GETgateway"], overhead(res["GETdirect"], res["GETgateway"]))
+	for _, dir := range []string{http.MethodPut, http.MethodGet} {
+		fmt.Printf("large %s: best direct %.1f MiB/s, gateway %.1f MiB/s, overhead %s; median direct %.1f, gateway %.1f, overhead %s (target ≤ 5%%)\n", dir,
+			lbest[dir+"direct"], lbest[dir+"gateway"], overhead(lbest[dir+"direct"], lbest[dir+"gateway"]),
+			lmedian[dir+"direct"], lmedian[dir+"gateway"], overhead(lmedian[dir+"direct"], lmedian[dir+"gateway"]))
+	}
+	fmt.Println()
+
+	if prof.url != "" && prof.dir != "" {
+		// Profiles of the large transfers through the gateway, taken in
+		// phases of their own so that the figures above are unaffected.
+		for _, dir := range []string{http.MethodGet, http.MethodPut} {
+			wait := prof.start("large-"+strings.ToLower(dir), 8*time.Second)
+			deadline := time.Now().Add(8 * time.Second)
+			for time.Now().Before(deadline) {
+				_, err := transfer(c, gateway, dir, bucket+"/large", *large, 1)
+				must(err)
+			}
+			wait()
+		}
+		fmt.Println()
+	}
 
 	if *huge > 0 && *pid > 0 {
 		before, _ := rss(*pid)

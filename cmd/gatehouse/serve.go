@@ -168,6 +168,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 // listener stops, in-flight requests finish, pending writes commit.
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	if err := servePprof(log); err != nil {
+		return err
+	}
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -60,3 +60,39 @@ func readIn(r io.Reader, size int) ([]byte, error) {
 		}
 	}
 }
+
+// TestCopyBufferSizes: a response body takes a buffer by its length, and
+// the large buffers are bounded in number (a download that finds none
+// free takes the medium one).
+func TestCopyBufferSizes(t *testing.T) {
+	g := &Gateway{largeSlots: make(chan struct{}, 2)}
+	g.bufs.New = func() any { b := make([]byte, copyBufferSize); return &b }
+	g.smallBufs.New = func() any { b := make([]byte, smallCopyBufferSize); return &b }
+	g.largeBufs.New = func() any { b := make([]byte, largeCopyBufferSize); return &b }
+	for _, c := range []struct {
+		n    int64
+		want int
+	}{{0, smallCopyBufferSize}, {4096, smallCopyBufferSize}, {-1, copyBufferSize}, {1 << 20, copyBufferSize}, {1 << 30, largeCopyBufferSize}} {
+		b, release := g.copyBuffer(c.n)
+		if len(b) != c.want {
+			t.Errorf("body of %d bytes: buffer of %d, want %d", c.n, len(b), c.want)
+		}
+		release()
+	}
+	var releases []func()
+	for i, want := range []int{largeCopyBufferSize, largeCopyBufferSize, copyBufferSize} {
+		b, release := g.copyBuffer(1 << 30)
+		if len(b) != want {
+			t.Errorf("large download %d: buffer of %d, want %d", i, len(b), want)
+		}
+		releases = append(releases, release)
+	}
+	for _, r := range releases {
+		r()
+	}
+	if b, release := g.copyBuffer(1 << 30); len(b) != largeCopyBufferSize {
+		t.Errorf("after release: buffer of %d, want %d", len(b), largeCopyBufferSize)
+	} else {
+		release()
+	}
+}

@@ -21,28 +21,36 @@ type BatchWriter interface {
 // gateway's work together. Record waits up to the linger for other events
 // to join (less when DefaultMaxBatch arrive first), then commits them all
 // and returns once they are durable, so the guarantee of Recorder.Record
-// stands: no audit, no answer. The gateway uses Record for reads, whose
-// wait overlaps the upstream's answer, and RecordNow for everything that
-// must be durable before it goes on (changes, refusals), which commits at
-// once and takes the waiting events along.
+// stands: no audit, no answer. The gateway uses Enqueue for reads: the
+// event waits for others while the upstream answers, and is committed
+// (with whatever else is waiting) when the linger ends or as soon as the
+// answer needs it, whichever comes first, so a fast upstream is not held
+// up by the linger and a slow one gets large batches. RecordNow serves
+// everything that must be durable before the gateway goes on (changes,
+// refusals): it commits at once and takes the waiting events along.
 type Journal struct {
 	w        BatchWriter
 	linger   time.Duration
 	maxBatch int
 
 	mu      sync.Mutex
-	pending []pendingEvent
+	pending []*pendingEvent
 	timer   *time.Timer
 }
 
 type pendingEvent struct {
 	ev   *audit.Event
 	done chan error
+	// taken is set, under the journal's lock, when the event leaves the
+	// queue for a commit.
+	taken bool
 }
 
-// Defaults of a Journal.
+// Defaults of a Journal. The linger bounds how long an event waits for
+// others; an event whose answer is ready is committed without waiting
+// (Enqueue), so the linger costs latency only to Record.
 const (
-	DefaultLinger   = 10 * time.Millisecond
+	DefaultLinger   = 25 * time.Millisecond
 	DefaultMaxBatch = 128
 )
 
@@ -62,11 +70,52 @@ func (j *Journal) Record(ctx context.Context, ev *audit.Event) error { return j.
 // RecordNow commits the event, and any waiting, at once.
 func (j *Journal) RecordNow(ctx context.Context, ev *audit.Event) error { return j.record(ev, true) }
 
-func (j *Journal) record(ev *audit.Event, now bool) error {
-	p := pendingEvent{ev: ev, done: make(chan error, 1)}
+// Enqueue queues the event for a commit and returns a function that waits
+// until it is durable and reports whether it could be written. The event
+// is committed with others when the linger ends; if wait is called before
+// that, the waiting events are committed at once. The event must not be
+// changed after Enqueue. wait is for one goroutine; calling it again
+// returns the first answer.
+func (j *Journal) Enqueue(ev *audit.Event) (wait func() error) {
+	p := &pendingEvent{ev: ev, done: make(chan error, 1)}
 	j.mu.Lock()
 	j.pending = append(j.pending, p)
-	var batch []pendingEvent
+	var batch []*pendingEvent
+	switch {
+	case len(j.pending) >= j.maxBatch || j.linger < 0:
+		batch = j.take()
+	case len(j.pending) == 1:
+		j.timer = time.AfterFunc(j.linger, j.flush)
+	}
+	j.mu.Unlock()
+	if batch != nil {
+		j.write(batch)
+	}
+	var err error
+	waited := false
+	return func() error {
+		if waited {
+			return err
+		}
+		j.mu.Lock()
+		var batch []*pendingEvent
+		if !p.taken {
+			batch = j.take()
+		}
+		j.mu.Unlock()
+		if batch != nil {
+			j.write(batch)
+		}
+		err, waited = <-p.done, true
+		return err
+	}
+}
+
+func (j *Journal) record(ev *audit.Event, now bool) error {
+	p := &pendingEvent{ev: ev, done: make(chan error, 1)}
+	j.mu.Lock()
+	j.pending = append(j.pending, p)
+	var batch []*pendingEvent
 	switch {
 	case now || len(j.pending) >= j.maxBatch || j.linger < 0:
 		batch = j.take()
@@ -83,13 +132,16 @@ func (j *Journal) record(ev *audit.Event, now bool) error {
 }
 
 // take removes the pending events; j.mu is held.
-func (j *Journal) take() []pendingEvent {
+func (j *Journal) take() []*pendingEvent {
 	if j.timer != nil {
 		j.timer.Stop()
 		j.timer = nil
 	}
 	batch := j.pending
 	j.pending = nil
+	for _, p := range batch {
+		p.taken = true
+	}
 	return batch
 }
 
@@ -102,7 +154,7 @@ func (j *Journal) flush() {
 	}
 }
 
-func (j *Journal) write(batch []pendingEvent) {
+func (j *Journal) write(batch []*pendingEvent) {
 	evs := make([]*audit.Event, len(batch))
 	for i, p := range batch {
 		evs[i] = p.ev

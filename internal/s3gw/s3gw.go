@@ -94,13 +94,51 @@ type Gateway struct {
 	log       *slog.Logger
 	now       func() time.Time
 	hostID    string
-	bufs      sync.Pool // *[]byte copy buffers
-	decisions sync.Pool // *[]authz.Decision
+	bufs      sync.Pool // *[]byte copy buffers of copyBufferSize
+	smallBufs sync.Pool // *[]byte copy buffers of smallCopyBufferSize
+	largeBufs sync.Pool // *[]byte copy buffers of largeCopyBufferSize
+	// largeSlots bounds the large buffers in use at once.
+	largeSlots chan struct{}
+	decisions  sync.Pool // *[]authz.Decision
 }
 
-// copyBufferSize is the buffer of each streamed response; large enough
-// that a multi-gigabyte transfer makes few system calls.
-const copyBufferSize = 256 << 10
+// Response bodies are copied from the upstream to the client through a
+// pooled buffer sized by the body. Every byte of a download is read and
+// written once more in user space, and each read that comes back with less
+// than a buffer's worth means another wake-up of the gateway: a large
+// object goes through a large buffer (measured with moto: about 20% less
+// CPU per MiB with 1 MiB than with 256 KiB, and no less with 4 MiB;
+// docs/benchmarks.md). Small bodies take a small buffer, so that many
+// concurrent small GETs hold little memory, and the large buffers are
+// bounded in number; a download that finds none free uses the medium one.
+const (
+	smallCopyBufferSize = 32 << 10
+	copyBufferSize      = 256 << 10
+	largeCopyBufferSize = 1 << 20
+	// largeCopyThreshold is the smallest body that takes a large buffer.
+	largeCopyThreshold = 4 << 20
+	// maxLargeCopyBuffers bounds the memory of large buffers (64 MiB).
+	maxLargeCopyBuffers = 64
+)
+
+// copyBuffer returns a buffer for a response body of length n (-1 when
+// unknown) and the function that gives it back.
+func (g *Gateway) copyBuffer(n int64) ([]byte, func()) {
+	pool := &g.bufs
+	switch {
+	case n >= 0 && n <= smallCopyBufferSize:
+		pool = &g.smallBufs
+	case n >= largeCopyThreshold:
+		select {
+		case g.largeSlots <- struct{}{}:
+			bp := g.largeBufs.Get().(*[]byte)
+			return *bp, func() { g.largeBufs.Put(bp); <-g.largeSlots }
+		default:
+		}
+	}
+	bp := pool.Get().(*[]byte)
+	return *bp, func() { pool.Put(bp) }
+}
 
 // New checks cfg and returns a gateway.
 func New(cfg Config) (*Gateway, error) {
@@ -152,6 +190,9 @@ func New(cfg Config) (*Gateway, error) {
 	_, _ = rand.Read(id[:])
 	g.hostID = base64.StdEncoding.EncodeToString(id[:])
 	g.bufs.New = func() any { b := make([]byte, copyBufferSize); return &b }
+	g.smallBufs.New = func() any { b := make([]byte, smallCopyBufferSize); return &b }
+	g.largeBufs.New = func() any { b := make([]byte, largeCopyBufferSize); return &b }
+	g.largeSlots = make(chan struct{}, maxLargeCopyBuffers)
 	g.decisions.New = func() any { d := make([]authz.Decision, 0, 4); return &d }
 	return g, nil
 }
@@ -161,12 +202,19 @@ func New(cfg Config) (*Gateway, error) {
 // request) and no transparent decompression (bytes pass through as the
 // upstream sent them). The connection buffers keep their small default:
 // bodies bypass them (responses are read with the gateway's own large
-// buffer, request bodies are copied straight to the socket), and an
-// upstream that closes every connection (moto does) would otherwise cost
-// two large allocations per request.
+// buffer, request bodies are copied straight to the socket through
+// uploadConn's), and an upstream that closes every connection (moto does)
+// would otherwise cost two large allocations per request.
 func NewTransport() *http.Transport {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return uploadConn{c}, nil
+		},
 		MaxIdleConns:          512,
 		MaxIdleConnsPerHost:   256,
 		IdleConnTimeout:       90 * time.Second,
@@ -175,6 +223,24 @@ func NewTransport() *http.Transport {
 		ForceAttemptHTTP2:     false,
 		ResponseHeaderTimeout: 15 * time.Minute,
 	}
+}
+
+// uploadConn is a connection to the upstream. The transport sends a
+// request body with the connection's ReadFrom, which for a plain TCP
+// connection copies through io.Copy's 32 KiB buffer; uploadConn's copies
+// a large body through a pooled 256 KiB one, so that an upload of many
+// megabytes makes an eighth of the system calls.
+type uploadConn struct{ net.Conn }
+
+var uploadBufs = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+
+func (c uploadConn) ReadFrom(r io.Reader) (int64, error) {
+	if lr, ok := r.(*io.LimitedReader); ok && lr.N <= smallCopyBufferSize {
+		return io.Copy(writerOnly{c.Conn}, r)
+	}
+	bp := uploadBufs.Get().(*[]byte)
+	defer uploadBufs.Put(bp)
+	return io.CopyBuffer(writerOnly{c.Conn}, r, *bp)
 }
 
 // lookupMemo carries the credential a verification looked up to the code
@@ -350,10 +416,22 @@ func (x *exchange) serve() {
 	// A read changes nothing upstream, so its record is written while the
 	// upstream answers; the answer waits for the record (no audit, no
 	// answer). The event is not touched again once handed over.
+	x.forward(g.enqueue(r.Context(), x.ev))
+}
+
+// enqueue hands the event of a read to the recorder and returns a function
+// that waits until it is durable. A Journal gathers it with others without
+// a goroutine of its own and commits it at the latest when it is waited
+// for.
+func (g *Gateway) enqueue(ctx context.Context, ev *audit.Event) (wait func() error) {
+	if j, ok := g.cfg.Audit.(interface {
+		Enqueue(*audit.Event) func() error
+	}); ok {
+		return j.Enqueue(ev)
+	}
 	recorded := make(chan error, 1)
-	ev := x.ev
-	go func() { recorded <- g.cfg.Audit.Record(context.WithoutCancel(r.Context()), ev) }()
-	x.forward(recorded)
+	go func() { recorded <- g.cfg.Audit.Record(context.WithoutCancel(ctx), ev) }()
+	return func() error { return <-recorded }
 }
 
 // recordNow writes an event that must be durable before the gateway goes
@@ -548,25 +626,26 @@ func (x *exchange) readSmallBody() *s3Error {
 }
 
 // forward sends the authorised request to the upstream, re-signed, and
-// streams the answer back.
-func (x *exchange) forward(recorded <-chan error) {
+// streams the answer back. audited, when not nil, waits for the request's
+// audit record, which is being written meanwhile.
+func (x *exchange) forward(audited func() error) {
 	g, r := x.g, x.r
 	ctx := r.Context()
-	if recorded != nil {
+	if audited != nil {
 		// Whatever happens below, the answer waits for the audit record
 		// and fails if it could not be written.
 		defer func() {
-			if recorded != nil {
-				<-recorded
+			if audited != nil {
+				_ = audited()
 			}
 		}()
 	}
 	waitAudit := func() bool {
-		if recorded == nil {
+		if audited == nil {
 			return true
 		}
-		err := <-recorded
-		recorded = nil
+		err := audited()
+		audited = nil
 		if err != nil {
 			g.log.Error("s3 gateway: audit write failed", "request_id", x.info.RequestID, "err", err)
 			writeError(x.w, r, errInternal(), x.info.RequestID, g.hostID)
@@ -622,12 +701,12 @@ func (x *exchange) forward(recorded <-chan error) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	bp := g.bufs.Get().(*[]byte)
-	defer g.bufs.Put(bp)
+	buf, release := g.copyBuffer(resp.ContentLength)
+	defer release()
 	// writerOnly hides the ResponseWriter's ReadFrom, which would copy
 	// through a 32 KiB buffer of its own: the gateway's larger buffer
 	// moves a big object in fewer system calls.
-	if _, err := io.CopyBuffer(writerOnly{x.w}, resp.Body, *bp); err != nil && ctx.Err() == nil {
+	if _, err := io.CopyBuffer(writerOnly{x.w}, resp.Body, buf); err != nil && ctx.Err() == nil {
 		// Headers are gone; all we can do is cut the response short so
 		// the client sees a length mismatch.
 		g.log.Warn("s3 gateway: response copy failed", "request_id", x.info.RequestID, "err", err)
