@@ -11,10 +11,12 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,13 +33,56 @@ type loadResult struct {
 	errs     int64
 	elapsed  time.Duration
 	p50, p99 time.Duration
+	// cpu is the CPU time (user and system) of the whole test process,
+	// load generator and server together, during the phase.
+	cpu time.Duration
+	// allocs is the number of heap allocations of the process during the
+	// phase: a measure of work that other load on the machine does not
+	// change.
+	allocs uint64
+}
+
+func mallocs() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
+}
+
+// cpuPerOp is the process's CPU time per call: unlike ops/s it does not
+// depend on what else runs on the machine.
+func (r loadResult) cpuPerOp() time.Duration {
+	if r.ops == 0 {
+		return 0
+	}
+	return r.cpu / time.Duration(r.ops)
+}
+
+// processCPU returns the user and system CPU time of this process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (r loadResult) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
 
 // drive runs fn from conc goroutines until maxOps calls or maxTime, and
-// reports throughput and latency percentiles.
+// reports throughput and latency percentiles. With
+// GATEHOUSE_LOAD_CPUPROFILE=prefix it writes a CPU profile of the phase
+// (client and in-process server together) to prefix-<phase>.pprof.
 func drive(name string, conc int, maxOps int64, maxTime time.Duration, fn func(c *http.Client) error) loadResult {
+	if prefix := os.Getenv("GATEHOUSE_LOAD_CPUPROFILE"); prefix != "" {
+		slug := strings.ToLower(strings.Fields(strings.ReplaceAll(name, "/", ""))[0])
+		if f, err := os.Create(prefix + "-" + slug + ".pprof"); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			} else {
+				f.Close()
+			}
+		}
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc * 2, MaxConnsPerHost: conc * 2}}
 	var (
 		n, errs atomic.Int64
@@ -46,6 +91,7 @@ func drive(name string, conc int, maxOps int64, maxTime time.Duration, fn func(c
 		wg      sync.WaitGroup
 	)
 	deadline := time.Now().Add(maxTime)
+	cpu0, allocs0 := processCPU(), mallocs()
 	start := time.Now()
 	for range conc {
 		wg.Go(func() {
@@ -64,8 +110,9 @@ func drive(name string, conc int, maxOps int64, maxTime time.Duration, fn func(c
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu, allocs := processCPU()-cpu0, mallocs()-allocs0
 	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
-	r := loadResult{name: name, ops: int64(len(lats)), errs: errs.Load(), elapsed: elapsed}
+	r := loadResult{name: name, ops: int64(len(lats)), errs: errs.Load(), elapsed: elapsed, cpu: cpu, allocs: allocs}
 	if len(lats) > 0 {
 		r.p50, r.p99 = lats[len(lats)/2], lats[len(lats)*99/100]
 	}
@@ -141,11 +188,14 @@ func TestLoadCredentials(t *testing.T) {
 	})
 	fmt.Printf("\nmachine: %d CPUs, %s; %d concurrent clients, each phase at most %v or %d calls; SQLite\n",
 		runtime.NumCPU(), runtime.Version(), conc, maxTime, maxOps)
-	fmt.Printf("%-50s %10s %8s %10s %10s %8s\n", "phase", "ops/s", "errors", "p50", "p99", "ceiling")
+	fmt.Printf("%-50s %10s %8s %10s %10s %8s %10s %9s %9s\n", "phase", "ops/s", "errors", "p50", "p99", "ceiling", "CPU/op", "CPU ratio", "allocs/op")
 	for _, r := range []loadResult{ceiling, grc, gci} {
-		fmt.Printf("%-50s %10.0f %8d %10v %10v %7.1f%%\n", r.name, r.rate(), r.errs, r.p50.Round(time.Microsecond),
-			r.p99.Round(time.Microsecond), 100*r.rate()/ceiling.rate())
+		fmt.Printf("%-50s %10.0f %8d %10v %10v %7.1f%% %10v %8.1f%% %9d\n", r.name, r.rate(), r.errs, r.p50.Round(time.Microsecond),
+			r.p99.Round(time.Microsecond), 100*r.rate()/ceiling.rate(), r.cpuPerOp().Round(time.Microsecond),
+			100*float64(ceiling.cpuPerOp())/float64(max(r.cpuPerOp(), 1)), r.allocs/uint64(max(r.ops, 1)))
 	}
+	fmt.Printf("CPU/op: CPU time of the test process (load generator and server) per call; CPU ratio: the ceiling's CPU/op over the phase's;\n" +
+		"allocs/op: heap allocations of the process per call (both unaffected by other load on the machine, unlike ops/s)\n")
 	fmt.Printf("targets: GetRoleCredentials >= 25%% of the ceiling, GetCallerIdentity >= 50%%\n\n")
 	if grc.errs > 0 || gci.errs > 0 {
 		t.Errorf("errors under load: GetRoleCredentials %d, GetCallerIdentity %d", grc.errs, gci.errs)

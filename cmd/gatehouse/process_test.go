@@ -54,9 +54,16 @@ type proc struct {
 	URL    string
 	stdout *strings.Builder
 	done   chan error
+	// storeID is the identity store id from the listening line.
+	storeID string
 }
 
 var listenLine = regexp.MustCompile(`gatehouse listening"? addr=(\S+)`)
+
+// storeIDField is the identity store id in the listening line: the same
+// id the first start prints on stdout, but read from stderr in the same
+// line as the address, so a test needs no second pipe to have caught up.
+var storeIDField = regexp.MustCompile(`identity_store_id=(d-[0-9a-f]{10})`)
 
 // startProcess runs `gatehouse serve` with args and waits until it listens.
 func startProcess(t *testing.T, args ...string) *proc {
@@ -76,6 +83,9 @@ func startProcess(t *testing.T, args ...string) *proc {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			if m := listenLine.FindStringSubmatch(sc.Text()); m != nil {
+				if id := storeIDField.FindStringSubmatch(sc.Text()); id != nil {
+					p.storeID = id[1]
+				}
 				addr <- m[1]
 			}
 			if testing.Verbose() {
@@ -148,11 +158,10 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 	key, secret := readCredentials(t, credDir)
 	ca, cb := sdkClient(a.URL, key, secret), sdkClient(b.URL, key, secret)
 	ctx := context.Background()
-	storeID := regexp.MustCompile(`identity store id:\s+(d-[0-9a-f]{10})`).FindStringSubmatch(a.stdout.String() + b.stdout.String())
-	if storeID == nil {
-		t.Fatal("no identity store id printed")
+	sid := a.storeID
+	if sid == "" || b.storeID != sid {
+		t.Fatalf("identity store ids in the listening lines: %q and %q, want one and the same", a.storeID, b.storeID)
 	}
-	sid := storeID[1]
 
 	// A user made on one is visible on the other at once.
 	u, err := ca.CreateUser(ctx, newUserInput(sid, "shared"))
@@ -223,7 +232,10 @@ func TestGracefulShutdown(t *testing.T) {
 	dir := t.TempDir()
 	p := startProcess(t, "--data-dir", dir)
 	key, secret := readCredentials(t, dir)
-	sid := regexp.MustCompile(`identity store id:\s+(d-[0-9a-f]{10})`).FindStringSubmatch(p.stdout.String())[1]
+	sid := p.storeID
+	if sid == "" {
+		t.Fatal("no identity store id in the listening line")
+	}
 	c := sdkClient(p.URL, key, secret)
 	ctx := context.Background()
 

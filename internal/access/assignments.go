@@ -211,6 +211,23 @@ func (s *Service) ListAccountAssignmentsForPrincipal(ctx context.Context, typ, i
 	return as, more, nil
 }
 
+// AssignmentsOfUser is ListAccountAssignmentsForPrincipal for a user
+// (with the user's groups) without the check that the user exists: a user
+// that does not exist has no assignments, which is all that entitlement
+// questions (may this user have this role?) need to know, and the check is
+// one more read on every GetRoleCredentials and credential resolution.
+func (s *Service) AssignmentsOfUser(ctx context.Context, userID, accountID string, after store.AssignmentKey, limit int) ([]store.AccountAssignment, bool, error) {
+	limit = clamp(limit)
+	as, err := s.store.ListAccountAssignments(ctx, store.AssignmentQuery{
+		PrincipalType: PrincipalUser, PrincipalID: userID, IncludeGroups: true, AccountID: accountID, After: after, Limit: limit + 1,
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	as, more := page(as, limit)
+	return as, more, nil
+}
+
 // principalDeleted removes the assignments of a deleted user or group, and
 // the roles no assignment needs any more, inside the deletion's
 // transaction.

@@ -325,3 +325,10 @@ func (s *Service) provisionAll(ctx context.Context, requestID string) error {
 func (s *Service) Role(ctx context.Context, psID, accountID string) (store.ProvisionedRole, error) {
 	return s.store.GetProvisionedRole(ctx, psID, accountID)
 }
+
+// UserRole returns the provisioned role in the account of the permission
+// set named name, with that permission set, when the user holds it there
+// (directly or through a group), in one read; store.ErrNotFound otherwise.
+func (s *Service) UserRole(ctx context.Context, userID, accountID, name string) (store.ProvisionedRole, store.PermissionSet, error) {
+	return s.store.GetUserRole(ctx, userID, accountID, name)
+}

@@ -250,11 +250,37 @@ func (qr *QueryRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf)
 }
 
+// queryEncoder is an XML encoder with the buffer it writes to; a pool
+// keeps them, since a new encoder allocates its own 4 KiB write buffer.
+type queryEncoder struct {
+	buf bytes.Buffer
+	enc *xml.Encoder
+}
+
+var queryEncoders = sync.Pool{New: func() any {
+	e := &queryEncoder{}
+	e.enc = xml.NewEncoder(&e.buf)
+	return e
+}}
+
 // encodeQueryResponse writes <ActionResponse><ActionResult>…</ActionResult>
 // <ResponseMetadata><RequestId>…</RequestId></ResponseMetadata></ActionResponse>.
 func encodeQueryResponse(action, wrapper, ns, requestID string, out any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := xml.NewEncoder(&b)
+	e := queryEncoders.Get().(*queryEncoder)
+	e.buf.Reset()
+	doc, err := e.encode(action, wrapper, ns, requestID, out)
+	if err != nil {
+		// An encoder that failed half-way may hold open elements: drop it.
+		return nil, err
+	}
+	if e.buf.Cap() <= 64<<10 {
+		queryEncoders.Put(e)
+	}
+	return doc, nil
+}
+
+func (e *queryEncoder) encode(action, wrapper, ns, requestID string, out any) ([]byte, error) {
+	enc := e.enc
 	start := xml.StartElement{Name: xml.Name{Local: action + "Response"}}
 	if ns != "" {
 		start.Attr = []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: ns}}
@@ -279,7 +305,7 @@ func encodeQueryResponse(action, wrapper, ns, requestID string, out any) ([]byte
 	if err := enc.Flush(); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return bytes.Clone(e.buf.Bytes()), nil
 }
 
 // formTree turns the form parameters of a Query request into the value

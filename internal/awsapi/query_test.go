@@ -105,3 +105,40 @@ func newTestRequest(auth string) (*http.Request, error) {
 	}
 	return r, nil
 }
+
+// TestEncodeQueryResponseReuse checks that pooled encoders give every
+// response the same bytes as a fresh one would.
+func TestEncodeQueryResponseReuse(t *testing.T) {
+	type result struct {
+		Account string `xml:"Account"`
+		Arn     string `xml:"Arn"`
+	}
+	var first []byte
+	for i := range 5 {
+		doc, err := encodeQueryResponse("GetCallerIdentity", "GetCallerIdentityResult", "https://sts.amazonaws.com/doc/2011-06-15/",
+			"req-1", result{Account: "123456789012", Arn: "arn:aws:iam::123456789012:user/a&b"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = doc
+			continue
+		}
+		if string(doc) != string(first) {
+			t.Fatalf("response %d = %s, want %s", i, doc, first)
+		}
+	}
+	want := `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+		`<Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/a&amp;b</Arn></GetCallerIdentityResult>` +
+		`<ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`
+	if string(first) != want {
+		t.Fatalf("response = %s, want %s", first, want)
+	}
+	if _, err := encodeQueryResponse("X", "XResult", "", "r", make(chan int)); err == nil {
+		t.Fatal("encoding a channel succeeded")
+	}
+	doc, err := encodeQueryResponse("X", "", "", "r", nil)
+	if err != nil || string(doc) != `<XResponse><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></XResponse>` {
+		t.Fatalf("after a failed encoding: %s, %v", doc, err)
+	}
+}

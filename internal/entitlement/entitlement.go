@@ -60,7 +60,7 @@ func (s *Service) assignments(ctx context.Context, userID, accountID string) ([]
 		after store.AssignmentKey
 	)
 	for {
-		page, more, err := s.access.ListAccountAssignmentsForPrincipal(ctx, access.PrincipalUser, userID, accountID, after, 100)
+		page, more, err := s.access.AssignmentsOfUser(ctx, userID, accountID, after, 100)
 		if err != nil {
 			return nil, fmt.Errorf("entitlement: assignments of %s: %w", userID, err)
 		}
@@ -137,17 +137,19 @@ var ErrNoAccess = errors.New("entitlement: no access")
 
 // Role returns the user's role of the given name (the permission set name)
 // in an account, or ErrNoAccess.
+//
+// It answers what Roles would (the role of that name among the user's
+// roles in the account) in one read of the store instead of one per
+// assignment, as GetRoleCredentials asks it on every call.
 func (s *Service) Role(ctx context.Context, userID, accountID, name string) (Role, error) {
-	roles, err := s.Roles(ctx, userID, accountID)
+	pr, ps, err := s.access.UserRole(ctx, userID, accountID, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return Role{}, ErrNoAccess
+	}
 	if err != nil {
-		return Role{}, err
+		return Role{}, fmt.Errorf("entitlement: role %s of %s in %s: %w", name, userID, accountID, err)
 	}
-	for _, r := range roles {
-		if r.Name == name {
-			return r, nil
-		}
-	}
-	return Role{}, ErrNoAccess
+	return roleOf(pr, ps), nil
 }
 
 func (s *Service) role(ctx context.Context, psID, accountID string) (Role, bool, error) {
@@ -162,6 +164,11 @@ func (s *Service) role(ctx context.Context, psID, accountID string) (Role, bool,
 	if err != nil {
 		return Role{}, false, fmt.Errorf("entitlement: permission set %s: %w", psID, err)
 	}
+	return roleOf(pr, ps), true, nil
+}
+
+// roleOf describes a provisioned role of a permission set.
+func roleOf(pr store.ProvisionedRole, ps store.PermissionSet) Role {
 	// The role keeps the duration it was provisioned with; a permission
 	// set changed since applies once it is provisioned again, as in AWS.
 	dur := pr.Policies.SessionDuration
@@ -175,8 +182,8 @@ func (s *Service) role(ctx context.Context, psID, accountID string) (Role, bool,
 	if err != nil {
 		d = time.Hour
 	}
-	return Role{PermissionSetID: psID, Name: ps.Name, Description: ps.Description, RelayState: ps.RelayState,
-		SessionDuration: d, RoleName: pr.RoleName, RoleID: pr.RoleID}, true, nil
+	return Role{PermissionSetID: ps.ID, Name: ps.Name, Description: ps.Description, RelayState: ps.RelayState,
+		SessionDuration: d, RoleName: pr.RoleName, RoleID: pr.RoleID}
 }
 
 // ---- portal.Access for the web portal ----

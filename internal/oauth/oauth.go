@@ -228,6 +228,9 @@ type Grant struct {
 	MFAPresent bool
 	AuthTime   time.Time
 	ExpiresAt  time.Time
+	// User is the user record read to check the grant (enabled, not
+	// locked), for callers that need more of it than the name.
+	User store.User
 }
 
 // errUserCannot is the caller-safe failure of a grant for a user who may
@@ -244,21 +247,27 @@ func (s *Service) usableUser(ctx context.Context, r store.Reader, userID string)
 	if err != nil {
 		return u, fmt.Errorf("oauth: user %s: %w", userID, err)
 	}
+	return u, s.checkUser(ctx, u)
+}
+
+// checkUser checks that a user record read is enabled and not locked.
+func (s *Service) checkUser(ctx context.Context, u store.User) error {
+	userID := u.ID
 	if u.Status != directory.StatusEnabled {
 		s.log.Info("grant refused", "user_id", userID, "reason", "user disabled")
-		return u, errUserCannot
+		return errUserCannot
 	}
 	if s.cfg.Locks != nil {
 		locked, err := s.cfg.Locks.Locked(ctx, userID)
 		if err != nil {
-			return u, fmt.Errorf("oauth: lock state of %s: %w", userID, err)
+			return fmt.Errorf("oauth: lock state of %s: %w", userID, err)
 		}
 		if locked {
 			s.log.Info("grant refused", "user_id", userID, "reason", "user locked")
-			return u, errUserCannot
+			return errUserCannot
 		}
 	}
-	return u, nil
+	return nil
 }
 
 // liveSession returns the user's portal session if it has not ended.
@@ -366,32 +375,35 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Grant, 
 	if len(accessToken) < len(prefixAccess) || len(accessToken) > 256 || accessToken[:len(prefixAccess)] != prefixAccess {
 		return Grant{}, bad
 	}
-	t, err := s.cfg.Store.GetOAuthToken(ctx, hash(accessToken))
+	// The token, its user and its portal session in one read: every
+	// portal API call (GetRoleCredentials above all) starts here.
+	now := s.now()
+	tg, err := s.cfg.Store.GetTokenGrant(ctx, hash(accessToken), now)
 	if errors.Is(err, store.ErrNotFound) {
 		return Grant{}, bad
 	}
 	if err != nil {
 		return Grant{}, fmt.Errorf("oauth: access token: %w", err)
 	}
-	if t.Kind != store.TokenAccess || t.Status != store.TokenActive || !s.now().Before(t.ExpiresAt) {
+	t, u, ps := tg.Token, tg.User, tg.Session
+	if t.Kind != store.TokenAccess || t.Status != store.TokenActive || !now.Before(t.ExpiresAt) {
 		return Grant{}, bad
 	}
-	u, err := s.usableUser(ctx, s.cfg.Store, t.UserID)
-	if err != nil {
+	if !tg.UserFound {
+		s.log.Info("grant refused", "user_id", t.UserID, "reason", "user deleted")
+		return Grant{}, bad
+	}
+	if err := s.checkUser(ctx, u); err != nil {
 		if errors.Is(err, errUserCannot) {
 			return Grant{}, bad
 		}
 		return Grant{}, err
 	}
-	ps, ok, err := s.liveSession(ctx, s.cfg.Store, t.UserID, t.SessionID)
-	if err != nil {
-		return Grant{}, err
-	}
-	if !ok {
+	if !tg.SessionLive {
 		return Grant{}, bad
 	}
 	return Grant{UserID: u.ID, UserName: u.UserName, SessionID: ps.ID, ClientID: t.ClientID, FamilyID: t.FamilyID,
-		Scopes: t.Scopes, MFAPresent: signin.MFAPresent(ps.MFAMethod), AuthTime: ps.AuthTime, ExpiresAt: t.ExpiresAt}, nil
+		Scopes: t.Scopes, MFAPresent: signin.MFAPresent(ps.MFAMethod), AuthTime: ps.AuthTime, ExpiresAt: t.ExpiresAt, User: u}, nil
 }
 
 // Logout revokes an access token's whole family (its refresh tokens

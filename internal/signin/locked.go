@@ -2,10 +2,7 @@ package signin
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // Locked reports whether a user is locked out now, by too many wrong
@@ -13,18 +10,11 @@ import (
 // surviving session, refresh tokens, code redemption) ask it, so that a
 // lockout holds everywhere, not only at the password page.
 func (s *Service) Locked(ctx context.Context, userID string) (bool, error) {
-	now := s.now()
-	for _, key := range []string{passwordCounterKey(userID, ""), otpCounterKey(userID)} {
-		c, err := s.cfg.Store.GetCounter(ctx, key)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return false, fmt.Errorf("signin: lock state of %s: %w", userID, err)
-		}
-		if now.Before(c.LockedUntil) {
-			return true, nil
-		}
+	// Both counters (wrong passwords, wrong MFA codes) in one read: every
+	// GetRoleCredentials and token grant asks.
+	until, err := s.cfg.Store.LockedUntil(ctx, passwordCounterKey(userID, ""), otpCounterKey(userID))
+	if err != nil {
+		return false, fmt.Errorf("signin: lock state of %s: %w", userID, err)
 	}
-	return false, nil
+	return s.now().Before(until), nil
 }

@@ -218,6 +218,11 @@ type AccessReader interface {
 	CountAccountAssignments(ctx context.Context, permissionSetID, accountID string) (int, error)
 
 	GetProvisionedRole(ctx context.Context, permissionSetID, accountID string) (ProvisionedRole, error)
+	// GetUserRole returns, in one read, the provisioned role in the account
+	// of the permission set named name (exactly) and that permission set,
+	// when the user holds it there directly or through a group; otherwise
+	// ErrNotFound.
+	GetUserRole(ctx context.Context, userID, accountID, name string) (ProvisionedRole, PermissionSet, error)
 	GetProvisionedRoleByName(ctx context.Context, accountID, roleNameKey string) (ProvisionedRole, error)
 	ListProvisionedRoles(ctx context.Context, q RoleQuery) ([]ProvisionedRole, error)
 	// ListRolesInAccount lists the roles of an account in role name order

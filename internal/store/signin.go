@@ -118,6 +118,9 @@ type MailMessage struct {
 type SigninReader interface {
 	GetPassword(ctx context.Context, userID string) (Password, error)
 	GetCounter(ctx context.Context, key string) (Counter, error)
+	// LockedUntil returns the latest LockedUntil of the named counters in
+	// one read (the zero time when none of them exists).
+	LockedUntil(ctx context.Context, keys ...string) (time.Time, error)
 	GetSigninFlow(ctx context.Context, tokenHash string) (SigninFlow, error)
 	GetPortalSession(ctx context.Context, tokenHash string) (PortalSession, error)
 	// ListPortalSessions lists a user's sessions that have not expired at

@@ -107,6 +107,18 @@ type OAuthToken struct {
 	RotatedAt time.Time
 }
 
+// TokenGrant is a token with what a bearer of it acts as: its user
+// (UserFound false once the user is deleted) and its portal session
+// (SessionLive false once the session ended or expired, or if it is not the
+// user's).
+type TokenGrant struct {
+	Token       OAuthToken
+	User        User
+	UserFound   bool
+	Session     PortalSession
+	SessionLive bool
+}
+
 // TempCredential is an issued set of temporary credentials (ASIA key). The
 // secret is sealed by the keyring; the session token is kept only as its
 // hash.
@@ -140,6 +152,9 @@ type TokenReader interface {
 	GetDeviceAuthorizationByUserCode(ctx context.Context, userCodeMAC string) (DeviceAuthorization, error)
 	GetAuthCode(ctx context.Context, codeHash string) (AuthCode, error)
 	GetOAuthToken(ctx context.Context, tokenHash string) (OAuthToken, error)
+	// GetTokenGrant reads, in one query, a token with its user and its
+	// portal session; ErrNotFound when the token does not exist.
+	GetTokenGrant(ctx context.Context, tokenHash string, now time.Time) (TokenGrant, error)
 	GetTempCredential(ctx context.Context, accessKeyID string) (TempCredential, error)
 	// GetCredentialRevocation returns the time before which every
 	// credential of the user is revoked, or ErrNotFound.

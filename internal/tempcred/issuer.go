@@ -40,10 +40,7 @@ var ErrNoAccess = &fault.Error{Kind: fault.Denied, Code: "ForbiddenException", M
 // Issue mints credentials for the session's user in account for the role
 // (the permission set name).
 func (i *Issuer) Issue(ctx context.Context, s portal.Session, accountID, roleName string) (Credentials, error) {
-	role, err := i.Roles.Role(ctx, s.UserID, accountID, roleName)
-	if errors.Is(err, entitlement.ErrNoAccess) {
-		return Credentials{}, ErrNoAccess
-	}
+	role, err := i.role(ctx, s, accountID, roleName)
 	if err != nil {
 		return Credentials{}, err
 	}
@@ -51,6 +48,33 @@ func (i *Issuer) Issue(ctx context.Context, s portal.Session, accountID, roleNam
 	if err != nil {
 		return Credentials{}, fmt.Errorf("tempcred: user %s: %w", s.UserID, err)
 	}
+	return i.mint(ctx, s, user, role, accountID, roleName)
+}
+
+// IssueFor is Issue for a caller that has just read (and checked) the
+// session's user record, as the portal API's token check does: user
+// supplies the user name and the attributes of the session tags, so the
+// record is not read twice.
+func (i *Issuer) IssueFor(ctx context.Context, s portal.Session, user store.User, accountID, roleName string) (Credentials, error) {
+	if user.ID != s.UserID {
+		return Credentials{}, fmt.Errorf("tempcred: user record %s is not the session's user %s", user.ID, s.UserID)
+	}
+	role, err := i.role(ctx, s, accountID, roleName)
+	if err != nil {
+		return Credentials{}, err
+	}
+	return i.mint(ctx, s, user, role, accountID, roleName)
+}
+
+func (i *Issuer) role(ctx context.Context, s portal.Session, accountID, roleName string) (entitlement.Role, error) {
+	role, err := i.Roles.Role(ctx, s.UserID, accountID, roleName)
+	if errors.Is(err, entitlement.ErrNoAccess) {
+		return role, ErrNoAccess
+	}
+	return role, err
+}
+
+func (i *Issuer) mint(ctx context.Context, s portal.Session, user store.User, role entitlement.Role, accountID, roleName string) (Credentials, error) {
 	tags, err := i.sessionTags(ctx, user)
 	if err != nil {
 		return Credentials{}, err

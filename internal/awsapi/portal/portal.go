@@ -207,8 +207,10 @@ func (a *api) getRoleCredentials(ctx context.Context, in *credentialsIn) (*crede
 	if err != nil {
 		return nil, err
 	}
-	c, err := a.issuer.Issue(ctx, gportal.Session{UserID: g.UserID, UserName: g.UserName, SessionID: g.SessionID,
-		MFAPresent: g.MFAPresent, AuthTime: g.AuthTime}, in.AccountID, in.RoleName)
+	// The user record Authenticate just read (and checked) serves the
+	// session tags; reading it again would only cost time.
+	c, err := a.issuer.IssueFor(ctx, gportal.Session{UserID: g.UserID, UserName: g.UserName, SessionID: g.SessionID,
+		MFAPresent: g.MFAPresent, AuthTime: g.AuthTime}, g.User, in.AccountID, in.RoleName)
 	if err != nil {
 		if errors.Is(err, tempcred.ErrNoAccess) {
 			return nil, tempcred.ErrNoAccess

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -34,14 +35,20 @@ func scanPermissionSet(s interface{ Scan(...any) error }) (store.PermissionSet, 
 		&boundary, &ps.Version, &created, &updated); err != nil {
 		return ps, err
 	}
+	return ps, finishPermissionSet(&ps, boundary, created, updated)
+}
+
+// finishPermissionSet decodes the columns of a permission set that Scan
+// cannot fill directly.
+func finishPermissionSet(ps *store.PermissionSet, boundary string, created, updated int64) error {
 	ps.CreatedAt, ps.UpdatedAt = fromMicros(created), fromMicros(updated)
 	if boundary != "" {
 		ps.Boundary = new(store.Boundary)
 		if err := json.Unmarshal([]byte(boundary), ps.Boundary); err != nil {
-			return ps, fmt.Errorf("sqlstore: decode boundary of permission set %s: %w", ps.ID, err)
+			return fmt.Errorf("sqlstore: decode boundary of permission set %s: %w", ps.ID, err)
 		}
 	}
-	return ps, nil
+	return nil
 }
 
 func encodeBoundary(b *store.Boundary) (string, error) {
@@ -370,11 +377,17 @@ func scanRole(s interface{ Scan(...any) error }) (store.ProvisionedRole, error) 
 		&r.PermissionSetVersion, &r.Revision, &policies, &created, &updated); err != nil {
 		return r, err
 	}
+	return r, finishRole(&r, policies, created, updated)
+}
+
+// finishRole decodes the columns of a provisioned role that Scan cannot
+// fill directly.
+func finishRole(r *store.ProvisionedRole, policies string, created, updated int64) error {
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
 	if err := json.Unmarshal([]byte(policies), &r.Policies); err != nil {
-		return r, fmt.Errorf("sqlstore: decode policies of role %s: %w", r.RoleName, err)
+		return fmt.Errorf("sqlstore: decode policies of role %s: %w", r.RoleName, err)
 	}
-	return r, nil
+	return nil
 }
 
 func (q *queries) GetProvisionedRole(ctx context.Context, permissionSetID, accountID string) (store.ProvisionedRole, error) {
@@ -384,6 +397,48 @@ func (q *queries) GetProvisionedRole(ctx context.Context, permissionSetID, accou
 		return r, notFound(err, "provisioned role of permission set "+permissionSetID+" in account", accountID)
 	}
 	return r, nil
+}
+
+// prefixedPermissionSetColumns are permissionSetColumns qualified by the
+// alias p, for joins.
+var prefixedPermissionSetColumns = func() string {
+	cols := strings.Split(permissionSetColumns, ",")
+	for i, c := range cols {
+		cols[i] = "p." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}()
+
+func (q *queries) GetUserRole(ctx context.Context, userID, accountID, name string) (store.ProvisionedRole, store.PermissionSet, error) {
+	row := q.row(ctx, `SELECT `+roleColumns+`, `+prefixedPermissionSetColumns+`
+		FROM permission_sets p JOIN provisioned_roles r ON r.permission_set_id = p.id AND r.account_id = ?
+		WHERE p.name = ? AND EXISTS (SELECT 1 FROM account_assignments a
+			WHERE a.account_id = ? AND a.permission_set_id = p.id AND
+				((a.principal_type = 'USER' AND a.principal_id = ?) OR
+				(a.principal_type = 'GROUP' AND a.principal_id IN (SELECT group_id FROM memberships WHERE user_id = ?))))`,
+		accountID, name, accountID, userID, userID)
+	var (
+		r                store.ProvisionedRole
+		ps               store.PermissionSet
+		policies         string
+		rCreated, rUpd   int64
+		boundary         string
+		created, updated int64
+	)
+	err := row.Scan(&r.PermissionSetID, &r.AccountID, &r.RoleName, &r.RoleNameKey, &r.RoleID, &r.Path,
+		&r.PermissionSetVersion, &r.Revision, &policies, &rCreated, &rUpd,
+		&ps.ID, &ps.Name, &ps.NameKey, &ps.Description, &ps.SessionDuration, &ps.RelayState, &ps.InlinePolicy,
+		&boundary, &ps.Version, &created, &updated)
+	if err != nil {
+		return r, ps, notFound(err, "role "+name+" of user "+userID+" in account", accountID)
+	}
+	if err := finishRole(&r, policies, rCreated, rUpd); err != nil {
+		return r, ps, err
+	}
+	if err := finishPermissionSet(&ps, boundary, created, updated); err != nil {
+		return r, ps, err
+	}
+	return r, ps, nil
 }
 
 func (q *queries) GetProvisionedRoleByName(ctx context.Context, accountID, roleNameKey string) (store.ProvisionedRole, error) {

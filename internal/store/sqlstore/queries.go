@@ -181,19 +181,32 @@ const userColumns = `id, user_name, user_name_key, email_key, display_name, stat
 	created_at, created_by, updated_at, updated_by, version`
 
 func scanUser(s interface{ Scan(...any) error }) (store.User, error) {
-	var (
-		u                store.User
-		email            sql.NullString
-		profile          string
-		created, updated int64
-	)
-	if err := s.Scan(&u.ID, &u.UserName, &u.UserNameKey, &email, &u.DisplayName, &u.Status, &profile,
-		&created, &u.CreatedBy, &updated, &u.UpdatedBy, &u.Version); err != nil {
-		return u, err
+	var d userDest
+	if err := s.Scan(d.dests()...); err != nil {
+		return d.u, err
 	}
-	u.EmailKey = email.String
-	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
-	if err := json.Unmarshal([]byte(profile), &u.Profile); err != nil {
+	return d.finish()
+}
+
+// userDest receives the userColumns of a row, for scanUser and for joins
+// that read a user beside other records.
+type userDest struct {
+	u                store.User
+	email            sql.NullString
+	profile          string
+	created, updated int64
+}
+
+func (d *userDest) dests() []any {
+	return []any{&d.u.ID, &d.u.UserName, &d.u.UserNameKey, &d.email, &d.u.DisplayName, &d.u.Status, &d.profile,
+		&d.created, &d.u.CreatedBy, &d.updated, &d.u.UpdatedBy, &d.u.Version}
+}
+
+func (d *userDest) finish() (store.User, error) {
+	u := d.u
+	u.EmailKey = d.email.String
+	u.CreatedAt, u.UpdatedAt = fromMicros(d.created), fromMicros(d.updated)
+	if err := json.Unmarshal([]byte(d.profile), &u.Profile); err != nil {
 		return u, fmt.Errorf("sqlstore: decode profile of user %s: %w", u.ID, err)
 	}
 	return u, nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -74,6 +75,26 @@ func (q *queries) GetCounter(ctx context.Context, key string) (store.Counter, er
 	}
 	c.WindowStart, c.LockedUntil = fromMicros(start), fromMicros(locked)
 	return c, nil
+}
+
+func (q *queries) LockedUntil(ctx context.Context, keys ...string) (time.Time, error) {
+	if len(keys) == 0 {
+		return time.Time{}, nil
+	}
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	var until sql.NullInt64
+	err := q.row(ctx, `SELECT MAX(locked_until) FROM signin_counters WHERE counter_key IN (?`+
+		strings.Repeat(", ?", len(keys)-1)+`)`, args...).Scan(&until)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlstore: lock state of %v: %w", keys, err)
+	}
+	if !until.Valid || until.Int64 == 0 {
+		return time.Time{}, nil
+	}
+	return fromMicros(until.Int64), nil
 }
 
 func (q *queries) PutCounter(ctx context.Context, c store.Counter) error {
@@ -149,13 +170,27 @@ func (q *queries) DeleteSigninFlowsOfUser(ctx context.Context, userID string) er
 const sessionColumns = `id, token_hash, user_id, mfa_method, source_ip, user_agent, created_at, auth_time, expires_at, last_seen_at`
 
 func scanSession(s interface{ Scan(...any) error }) (store.PortalSession, error) {
-	var (
-		ps                            store.PortalSession
-		created, auth, expires, lastS int64
-	)
-	err := s.Scan(&ps.ID, &ps.TokenHash, &ps.UserID, &ps.MFAMethod, &ps.SourceIP, &ps.UserAgent, &created, &auth, &expires, &lastS)
-	ps.CreatedAt, ps.AuthTime, ps.ExpiresAt, ps.LastSeenAt = fromMicros(created), fromMicros(auth), fromMicros(expires), fromMicros(lastS)
-	return ps, err
+	var d sessionDest
+	err := s.Scan(d.dests()...)
+	return d.finish(), err
+}
+
+// sessionDest receives the sessionColumns of a row, for scanSession and
+// for joins that read a session beside other records.
+type sessionDest struct {
+	ps                            store.PortalSession
+	created, auth, expires, lastS int64
+}
+
+func (d *sessionDest) dests() []any {
+	return []any{&d.ps.ID, &d.ps.TokenHash, &d.ps.UserID, &d.ps.MFAMethod, &d.ps.SourceIP, &d.ps.UserAgent,
+		&d.created, &d.auth, &d.expires, &d.lastS}
+}
+
+func (d *sessionDest) finish() store.PortalSession {
+	ps := d.ps
+	ps.CreatedAt, ps.AuthTime, ps.ExpiresAt, ps.LastSeenAt = fromMicros(d.created), fromMicros(d.auth), fromMicros(d.expires), fromMicros(d.lastS)
+	return ps
 }
 
 func (q *queries) GetPortalSession(ctx context.Context, tokenHash string) (store.PortalSession, error) {

@@ -79,3 +79,35 @@ func TestMigrationsMatch(t *testing.T) {
 		t.Fatalf("sqlite migrations %v differ from postgres migrations %v", a, b)
 	}
 }
+
+// TestSQLiteWritePanics checks that a write that panics, alone in its
+// batch (no savepoint), fails by itself, leaves nothing behind and leaves
+// the writer working.
+func TestSQLiteWritePanics(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, sqlstore.Config{Driver: "sqlite", Path: sqltest.SQLitePath(t)})
+	put := func(failures int) error {
+		return db.Update(ctx, func(tx store.Tx) error { return tx.PutCounter(ctx, store.Counter{Key: "k", Failures: failures}) })
+	}
+	if err := put(1); err != nil {
+		t.Fatal(err)
+	}
+	err := db.Update(ctx, func(tx store.Tx) error {
+		if err := tx.PutCounter(ctx, store.Counter{Key: "k", Failures: 99}); err != nil {
+			return err
+		}
+		panic("boom")
+	})
+	if err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("Update of a panicking write = %v, want an error saying it panicked", err)
+	}
+	if c, err := db.GetCounter(ctx, "k"); err != nil || c.Failures != 1 {
+		t.Fatalf("after the panic: counter %+v, %v; want the value before it", c, err)
+	}
+	if err := put(2); err != nil {
+		t.Fatalf("write after a panic: %v", err)
+	}
+	if c, err := db.GetCounter(ctx, "k"); err != nil || c.Failures != 2 {
+		t.Fatalf("write after a panic: counter %+v, %v", c, err)
+	}
+}

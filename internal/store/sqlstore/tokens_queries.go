@@ -211,6 +211,59 @@ func (q *queries) GetOAuthToken(ctx context.Context, tokenHash string) (store.OA
 	return t, err
 }
 
+func (q *queries) GetTokenGrant(ctx context.Context, tokenHash string, now time.Time) (store.TokenGrant, error) {
+	var (
+		g                         store.TokenGrant
+		scopes                    string
+		created, expires, rotated int64
+		userFound, sessionLive    int
+		ud                        userDest
+		sd                        sessionDest
+	)
+	t := &g.Token
+	dests := []any{&t.TokenHash, &t.Kind, &t.FamilyID, &t.ClientID, &t.UserID, &t.SessionID, &scopes, &t.Status, &created,
+		&expires, &rotated, &userFound}
+	dests = append(dests, ud.dests()...)
+	dests = append(dests, &sessionLive)
+	dests = append(dests, sd.dests()...)
+	err := q.row(ctx, tokenGrantQuery, micros(now), tokenHash).Scan(dests...)
+	if err != nil {
+		return g, notFound(err, "oauth token", "")
+	}
+	t.CreatedAt, t.ExpiresAt, t.RotatedAt = fromMicros(created), fromMicros(expires), optTime(rotated)
+	if t.Scopes, err = decodeList(scopes, "token scopes"); err != nil {
+		return g, err
+	}
+	if userFound == 1 {
+		if g.User, err = ud.finish(); err != nil {
+			return g, err
+		}
+		g.UserFound = true
+	}
+	if sessionLive == 1 {
+		g.Session, g.SessionLive = sd.finish(), true
+	}
+	return g, nil
+}
+
+// tokenGrantQuery reads a token, its user and its live portal session in
+// one statement. The user and the session may be missing (LEFT JOIN): their
+// columns are then read as empty values, and a flag says which are there.
+var tokenGrantQuery = `SELECT t.token_hash, t.kind, t.family_id, t.client_id, t.user_id, t.session_id, t.scopes, t.status,
+	t.created_at, t.expires_at, t.rotated_at,
+	CASE WHEN u.id IS NULL THEN 0 ELSE 1 END,
+	COALESCE(u.id, ''), COALESCE(u.user_name, ''), COALESCE(u.user_name_key, ''), u.email_key, COALESCE(u.display_name, ''),
+	COALESCE(u.status, ''), COALESCE(u.profile, ''), COALESCE(u.created_at, 0), COALESCE(u.created_by, ''),
+	COALESCE(u.updated_at, 0), COALESCE(u.updated_by, ''), COALESCE(u.version, 0),
+	CASE WHEN s.id IS NULL THEN 0 ELSE 1 END,
+	COALESCE(s.id, ''), COALESCE(s.token_hash, ''), COALESCE(s.user_id, ''), COALESCE(s.mfa_method, ''),
+	COALESCE(s.source_ip, ''), COALESCE(s.user_agent, ''), COALESCE(s.created_at, 0), COALESCE(s.auth_time, 0),
+	COALESCE(s.expires_at, 0), COALESCE(s.last_seen_at, 0)
+	FROM oauth_tokens t
+	LEFT JOIN users u ON u.id = t.user_id
+	LEFT JOIN portal_sessions s ON s.id = t.session_id AND s.user_id = t.user_id AND s.expires_at > ?
+	WHERE t.token_hash = ?`
+
 func (q *queries) RotateOAuthToken(ctx context.Context, tokenHash string, at time.Time) (bool, error) {
 	res, err := q.exec(ctx, `UPDATE oauth_tokens SET status = ?, rotated_at = ? WHERE token_hash = ? AND status = ?`,
 		store.TokenRotated, micros(at), tokenHash, store.TokenActive)

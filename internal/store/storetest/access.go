@@ -25,6 +25,7 @@ var accessTests = []struct {
 	{"AccountAssignments", testAccountAssignments},
 	{"ConcurrentAssignmentCreate", testConcurrentAssignmentCreate},
 	{"ProvisionedRoles", testProvisionedRoles},
+	{"UserRole", testUserRole},
 	{"ProvisioningNoLostUpdates", testProvisioningNoLostUpdates},
 	{"SSOOperationQueueClaimedOnce", testSSOOperationQueue},
 	{"AccessControlAttributes", testAccessControlAttributes},
@@ -724,5 +725,77 @@ func testIAMPolicies(t *testing.T, open Connect) {
 	}
 	if other, err := s.GetIAMPolicy(ctx, "222222222222", "alpha"); err != nil || other.AccountID != "222222222222" {
 		t.Fatal("another account's policy of the same name was touched")
+	}
+}
+
+// testUserRole checks GetUserRole: a role held directly or through a
+// group, by exact permission set name, only where it is provisioned.
+func testUserRole(t *testing.T, open Connect) {
+	s := open()
+	a1, a2 := fmt.Sprintf("%012d", 1), fmt.Sprintf("%012d", 2)
+	p1, p2, p3 := newPS(1), newPS(2), newPS(3)
+	p2.Boundary = &store.Boundary{ManagedPolicyARN: "arn:aws:iam::aws:policy/ReadOnlyAccess"}
+	update(t, s, func(tx store.Tx) error {
+		for i := range 2 {
+			if err := tx.CreateUser(ctx, newUser(i)); err != nil {
+				return err
+			}
+		}
+		if err := tx.CreateGroup(ctx, newGroup(0)); err != nil {
+			return err
+		}
+		if err := tx.CreateMembership(ctx, store.Membership{ID: id("m", 0), GroupID: id("g", 0), UserID: id("u", 0), CreatedAt: accessT0}); err != nil {
+			return err
+		}
+		for _, ps := range []store.PermissionSet{p1, p2, p3} {
+			if err := tx.CreatePermissionSet(ctx, ps); err != nil {
+				return err
+			}
+		}
+		for _, as := range []store.AccountAssignment{
+			assignment(a1, p1.ID, "USER", id("u", 0)),  // directly
+			assignment(a1, p2.ID, "GROUP", id("g", 0)), // through g0
+			assignment(a2, p1.ID, "USER", id("u", 1)),  // another user, another account
+			assignment(a1, p3.ID, "USER", id("u", 0)),  // never provisioned
+		} {
+			if _, err := tx.CreateAccountAssignment(ctx, as); err != nil {
+				return err
+			}
+		}
+		for _, r := range []store.ProvisionedRole{newRole(p1.ID, a1, 1), newRole(p2.ID, a1, 1), newRole(p1.ID, a2, 1)} {
+			if err := tx.PutProvisionedRole(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, tc := range []struct {
+		user, account, name, wantPS string
+	}{
+		{id("u", 0), a1, p1.Name, p1.ID},
+		{id("u", 0), a1, p2.Name, p2.ID},
+		{id("u", 1), a2, p1.Name, p1.ID},
+		{id("u", 0), a2, p1.Name, ""},     // not assigned in that account
+		{id("u", 1), a1, p1.Name, ""},     // not the user's
+		{id("u", 0), a1, p3.Name, ""},     // assigned, not provisioned
+		{id("u", 0), a1, "set1", ""},      // names match exactly
+		{id("u", 9), a1, p1.Name, ""},     // no such user
+		{id("u", 0), a1, "NoSuchSet", ""}, // no such permission set
+	} {
+		r, ps, err := s.GetUserRole(ctx, tc.user, tc.account, tc.name)
+		if tc.wantPS == "" {
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("GetUserRole(%s, %s, %s) = %+v, %v; want ErrNotFound", tc.user, tc.account, tc.name, r, err)
+			}
+			continue
+		}
+		want := newRole(tc.wantPS, tc.account, 1)
+		if err != nil || ps.ID != tc.wantPS || ps.Name != tc.name || r.RoleName != want.RoleName || r.RoleID != want.RoleID ||
+			r.AccountID != tc.account || r.Policies.SessionDuration != "PT1H" || !r.CreatedAt.Equal(accessT0) || ps.SessionDuration != "PT1H" {
+			t.Errorf("GetUserRole(%s, %s, %s) = %+v, %+v, %v", tc.user, tc.account, tc.name, r, ps, err)
+		}
+		if tc.wantPS == p2.ID && (ps.Boundary == nil || ps.Boundary.ManagedPolicyARN != p2.Boundary.ManagedPolicyARN) {
+			t.Errorf("GetUserRole boundary = %+v", ps.Boundary)
+		}
 	}
 }

@@ -118,6 +118,21 @@ func testCounters(t *testing.T, open Connect) {
 	if err != nil || c.Failures != n || !c.WindowStart.Equal(t0) {
 		t.Fatalf("counter = %+v, %v; want %d failures", c, err, n)
 	}
+	if until, err := stores[0].LockedUntil(ctx, "pw:u1", "otp:u1"); err != nil || !until.IsZero() {
+		t.Fatalf("LockedUntil with no lock = %v, %v", until, err)
+	}
+	update(t, stores[0], func(tx store.Tx) error {
+		if err := tx.PutCounter(ctx, store.Counter{Key: "otp:u1", WindowStart: t0, LockedUntil: t0.Add(time.Hour)}); err != nil {
+			return err
+		}
+		return tx.PutCounter(ctx, store.Counter{Key: "otp:u2", WindowStart: t0, LockedUntil: t0.Add(2 * time.Hour)})
+	})
+	if until, err := stores[1].LockedUntil(ctx, "pw:u1", "otp:u1", "pw:nobody"); err != nil || !until.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("LockedUntil = %v, %v; want %v", until, err, t0.Add(time.Hour))
+	}
+	if until, err := stores[1].LockedUntil(ctx, "pw:nobody"); err != nil || !until.IsZero() {
+		t.Fatalf("LockedUntil of a missing counter = %v, %v", until, err)
+	}
 	update(t, stores[0], func(tx store.Tx) error { return tx.DeleteCounter(ctx, "pw:u1") })
 	_, err = stores[0].GetCounter(ctx, "pw:u1")
 	wantNotFound(t, err)

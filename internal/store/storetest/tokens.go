@@ -24,6 +24,7 @@ var tokenTests = []struct {
 	{"TempCredentials", testTempCredentials},
 	{"RateLimitWindow", testRateLimitWindow},
 	{"PurgeExpiredTokens", testPurgeExpiredTokens},
+	{"TokenGrant", testTokenGrant},
 }
 
 func testOAuthClients(t *testing.T, open Connect) {
@@ -294,5 +295,69 @@ func testPurgeExpiredTokens(t *testing.T, open Connect) {
 		t.Fatalf("a live client was purged: %v", err)
 	}
 	_, err := s.GetDeviceAuthorization(ctx, "dc-old")
+	wantNotFound(t, err)
+}
+
+// testTokenGrant checks GetTokenGrant against reading the token, the user
+// and the user's live sessions one by one.
+func testTokenGrant(t *testing.T, open Connect) {
+	stores := replicas(open, 2)
+	s := stores[0]
+	u := newUser(0)
+	mkTok := func(hash, user, session string) store.OAuthToken {
+		return store.OAuthToken{TokenHash: hash, Kind: store.TokenAccess, FamilyID: "f-" + hash, ClientID: "cl-1", UserID: user,
+			SessionID: session, Scopes: []string{"sso:account:access"}, Status: store.TokenActive, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	}
+	mkSess := func(id, user string, expires time.Time) store.PortalSession {
+		return store.PortalSession{ID: id, TokenHash: "tok-" + id, UserID: user, MFAMethod: "TOTP", SourceIP: "192.0.2.1",
+			UserAgent: "ua", CreatedAt: t0, AuthTime: t0.Add(time.Second), ExpiresAt: expires, LastSeenAt: t0}
+	}
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		for _, ps := range []store.PortalSession{mkSess("s-live", u.ID, t0.Add(8*time.Hour)), mkSess("s-old", u.ID, t0.Add(time.Minute)),
+			mkSess("s-other", "u-someone-else", t0.Add(8*time.Hour))} {
+			if err := tx.CreatePortalSession(ctx, ps); err != nil {
+				return err
+			}
+		}
+		for _, tok := range []store.OAuthToken{mkTok("t-ok", u.ID, "s-live"), mkTok("t-expired-session", u.ID, "s-old"),
+			mkTok("t-other-session", u.ID, "s-other"), mkTok("t-no-session", u.ID, "s-gone"), mkTok("t-no-user", "u-gone", "s-live")} {
+			if err := tx.CreateOAuthToken(ctx, tok); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	now := t0.Add(10 * time.Minute)
+	g, err := stores[1].GetTokenGrant(ctx, "t-ok", now)
+	if err != nil || !g.UserFound || !g.SessionLive {
+		t.Fatalf("GetTokenGrant(t-ok) = %+v, %v", g, err)
+	}
+	wantTok, _ := s.GetOAuthToken(ctx, "t-ok")
+	wantUser, _ := s.GetUser(ctx, u.ID)
+	wantSess, _ := s.GetPortalSession(ctx, "tok-s-live")
+	if diff := cmp.Diff(store.TokenGrant{Token: wantTok, User: wantUser, UserFound: true, Session: wantSess, SessionLive: true}, g); diff != "" {
+		t.Errorf("GetTokenGrant(t-ok) differs from the separate reads (-want +got):\n%s", diff)
+	}
+	for _, tc := range []struct {
+		hash              string
+		userFound, isLive bool
+	}{
+		{"t-expired-session", true, false},
+		{"t-other-session", true, false},
+		{"t-no-session", true, false},
+		{"t-no-user", false, false}, // the session is not that user's
+	} {
+		g, err := stores[1].GetTokenGrant(ctx, tc.hash, now)
+		if err != nil || g.Token.TokenHash != tc.hash || g.UserFound != tc.userFound || g.SessionLive != tc.isLive {
+			t.Errorf("GetTokenGrant(%s) = %+v, %v; want user found %v, session live %v", tc.hash, g, err, tc.userFound, tc.isLive)
+		}
+		if !g.UserFound && g.User.ID != "" || !g.SessionLive && g.Session.ID != "" {
+			t.Errorf("GetTokenGrant(%s) fills a missing record: %+v", tc.hash, g)
+		}
+	}
+	_, err = stores[1].GetTokenGrant(ctx, "t-nothing", now)
 	wantNotFound(t, err)
 }
