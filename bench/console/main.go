@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,7 +25,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -39,6 +37,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ids "github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+	"github.com/gatehouse/gatehouse/bench/internal/benchserver"
 
 	"github.com/gatehouse/gatehouse/internal/arn"
 	"github.com/gatehouse/gatehouse/internal/directory"
@@ -71,7 +70,7 @@ func main() {
 	small, large := filepath.Join(work, "small"), filepath.Join(work, "large")
 	for _, dir := range []string{small, large} {
 		p := start(*bin, dir)
-		p.stop()
+		p.Stop()
 	}
 	t0 := time.Now()
 	check(load(small, 100, 1000))
@@ -118,47 +117,10 @@ func check(err error) {
 	}
 }
 
-type proc struct {
-	cmd     *exec.Cmd
-	url     string
-	storeID string
-	done    chan struct{}
-}
-
-var (
-	listenRE = regexp.MustCompile(`gatehouse listening"? addr=(\S+)`)
-	storeRE  = regexp.MustCompile(`identity_store_id=(d-[0-9a-f]{10})`)
-)
-
-func start(bin, dir string) *proc {
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir)
-	stderr, err := cmd.StderrPipe()
+func start(bin, dir string) *benchserver.Server {
+	p, err := benchserver.Start(bin, dir, nil)
 	check(err)
-	cmd.Stdout = io.Discard
-	check(cmd.Start())
-	p := &proc{cmd: cmd, done: make(chan struct{})}
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		line := sc.Text()
-		if m := listenRE.FindStringSubmatch(line); m != nil {
-			p.url = "http://" + m[1]
-			if s := storeRE.FindStringSubmatch(line); s != nil {
-				p.storeID = s[1]
-			}
-			break
-		}
-	}
-	go func() { io.Copy(io.Discard, stderr); close(p.done) }()
-	if p.url == "" {
-		check(fmt.Errorf("gatehouse on %s did not start", dir))
-	}
 	return p
-}
-
-func (p *proc) stop() {
-	p.cmd.Process.Signal(os.Interrupt)
-	p.cmd.Wait()
-	<-p.done
 }
 
 // eventNames are the audit events loaded, with how often each occurs.
@@ -311,20 +273,20 @@ func (b *browser) do(method, path string, form url.Values) (*http.Response, stri
 
 // signInAdmin creates a console administrator with the API and signs it
 // in: one-time password, a new password, an authenticator app.
-func signInAdmin(p *proc, dir string) *browser {
+func signInAdmin(p *benchserver.Server, dir string) *browser {
 	key, secret := readCreds(dir)
 	ctx := context.Background()
-	c := ids.New(ids.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.url), RetryMaxAttempts: 1,
+	c := ids.New(ids.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.URL), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, "")})
-	out, err := c.CreateUser(ctx, &ids.CreateUserInput{IdentityStoreId: &p.storeID, UserName: aws.String("bench-admin"),
+	out, err := c.CreateUser(ctx, &ids.CreateUserInput{IdentityStoreId: &p.StoreID, UserName: aws.String("bench-admin"),
 		DisplayName: aws.String("Bench Admin"), Name: &types.Name{GivenName: aws.String("Bench"), FamilyName: aws.String("Admin")},
 		Emails: []types.Email{{Value: aws.String("bench-admin@example.com"), Primary: true}}})
 	check(err)
-	otp := adminCall(p, key, secret, "ResetUserPassword", fmt.Sprintf(`{"IdentityStoreId":%q,"UserId":%q,"Mode":"ONE_TIME_PASSWORD"}`, p.storeID, *out.UserId))
-	adminCall(p, key, secret, "PutConsoleAccess", fmt.Sprintf(`{"IdentityStoreId":%q,"UserId":%q,"AccessLevel":"FULL"}`, p.storeID, *out.UserId))
+	otp := adminCall(p, key, secret, "ResetUserPassword", fmt.Sprintf(`{"IdentityStoreId":%q,"UserId":%q,"Mode":"ONE_TIME_PASSWORD"}`, p.StoreID, *out.UserId))
+	adminCall(p, key, secret, "PutConsoleAccess", fmt.Sprintf(`{"IdentityStoreId":%q,"UserId":%q,"AccessLevel":"FULL"}`, p.StoreID, *out.UserId))
 	pw := regexp.MustCompile(`"OneTimePassword":"([^"]+)"`).FindStringSubmatch(otp)[1]
 	jar, _ := cookiejar.New(nil)
-	b := &browser{base: p.url, c: &http.Client{Jar: jar}}
+	b := &browser{base: p.URL, c: &http.Client{Jar: jar}}
 	b.do(http.MethodGet, "/start/login", nil)
 	b.do(http.MethodPost, "/start/login", url.Values{"username": {"bench-admin"}})
 	b.do(http.MethodPost, "/start/password", url.Values{"password": {pw}})
@@ -343,8 +305,8 @@ func signInAdmin(p *proc, dir string) *browser {
 	return b
 }
 
-func adminCall(p *proc, key, secret, op, body string) string {
-	req, _ := http.NewRequest(http.MethodPost, p.url+"/", strings.NewReader(body))
+func adminCall(p *benchserver.Server, key, secret, op, body string) string {
+	req, _ := http.NewRequest(http.MethodPost, p.URL+"/", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", "GatehouseAdmin."+op)
 	check(sign(req, key, secret, body))
@@ -369,7 +331,7 @@ func sign(req *http.Request, key, secret, body string) error {
 // check fails.
 func measureAt(bin, dir string, users, requests int) (map[string][]time.Duration, map[string][]time.Duration) {
 	p := start(bin, dir)
-	defer p.stop()
+	defer p.Stop()
 	return measure(p, dir, users, requests)
 }
 
@@ -377,7 +339,7 @@ var durRE = regexp.MustCompile(`app;dur=([0-9.]+)`)
 
 // measure requests each page one at a time and returns the server's times
 // (Server-Timing) and the client's round trips.
-func measure(p *proc, dir string, users, requests int) (map[string][]time.Duration, map[string][]time.Duration) {
+func measure(p *benchserver.Server, dir string, users, requests int) (map[string][]time.Duration, map[string][]time.Duration) {
 	b := signInAdmin(p, dir)
 	// Paths that depend on the data, found untimed.
 	_, page := b.do(http.MethodGet, "/admin/users", nil)

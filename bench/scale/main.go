@@ -11,15 +11,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -29,6 +25,7 @@ import (
 	ids "github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore/document"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+	"github.com/gatehouse/gatehouse/bench/internal/benchserver"
 
 	"github.com/gatehouse/gatehouse/internal/arn"
 	"github.com/gatehouse/gatehouse/internal/directory"
@@ -54,7 +51,7 @@ func main() {
 	small, large := filepath.Join(work, "small"), filepath.Join(work, "large")
 	for _, dir := range []string{small, large} {
 		p := start(*bin, dir)
-		p.stop()
+		p.Stop()
 	}
 	t0 := time.Now()
 	check(load(small, 100, 10, 2))
@@ -79,8 +76,8 @@ func main() {
 			r[i] = d
 			res[op] = r
 		}
-		rss[i], hwm[i] = memory(p.cmd.Process.Pid)
-		p.stop()
+		rss[i], hwm[i] = memory(p.Pid())
+		p.Stop()
 	}
 	for _, op := range []string{"GetUserId", "DescribeUser", "IsMemberInGroups"} {
 		a, b := res[op][0], res[op][1]
@@ -97,45 +94,10 @@ func check(err error) {
 	}
 }
 
-type proc struct {
-	cmd     *exec.Cmd
-	url     string
-	storeID string
-	done    chan struct{}
-}
-
-var listenRE = regexp.MustCompile(`gatehouse listening"? addr=(\S+)`)
-var storeRE = regexp.MustCompile(`identity_store_id=(d-[0-9a-f]{10})`)
-
-func start(bin, dir string) *proc {
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir)
-	stderr, err := cmd.StderrPipe()
+func start(bin, dir string) *benchserver.Server {
+	p, err := benchserver.Start(bin, dir, nil)
 	check(err)
-	cmd.Stdout = io.Discard
-	check(cmd.Start())
-	p := &proc{cmd: cmd, done: make(chan struct{})}
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		line := sc.Text()
-		if m := listenRE.FindStringSubmatch(line); m != nil {
-			p.url = "http://" + m[1]
-			if s := storeRE.FindStringSubmatch(line); s != nil {
-				p.storeID = s[1]
-			}
-			break
-		}
-	}
-	go func() { io.Copy(io.Discard, stderr); close(p.done) }()
-	if p.url == "" {
-		check(fmt.Errorf("gatehouse on %s did not start", dir))
-	}
 	return p
-}
-
-func (p *proc) stop() {
-	p.cmd.Process.Signal(os.Interrupt)
-	p.cmd.Wait()
-	<-p.done
 }
 
 // load writes users, groups and memberships straight into the store in
@@ -231,12 +193,12 @@ func readCreds(dir string) (string, string) {
 }
 
 // measure times each operation one call at a time on random users.
-func measure(p *proc, dir string, users, calls int) map[string][]time.Duration {
+func measure(p *benchserver.Server, dir string, users, calls int) map[string][]time.Duration {
 	key, secret := readCreds(dir)
-	c := ids.New(ids.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.url), RetryMaxAttempts: 1,
+	c := ids.New(ids.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.URL), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, "")})
 	ctx := context.Background()
-	sid := p.storeID
+	sid := p.StoreID
 	out := map[string][]time.Duration{}
 	// Resolve a sample of user and group ids first (untimed).
 	var userIDs []string

@@ -14,16 +14,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -32,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+	"github.com/gatehouse/gatehouse/bench/internal/benchserver"
 
 	"github.com/gatehouse/gatehouse/internal/arn"
 	"github.com/gatehouse/gatehouse/internal/directory"
@@ -67,7 +64,7 @@ func main() {
 	dirs := []string{filepath.Join(work, "small"), filepath.Join(work, "large")}
 	loaded := make([]*dataset, 2)
 	for i, sz := range []size{small, large} {
-		start(*bin, dirs[i]).stop() // first start: instance, organization
+		stop(start(*bin, dirs[i])) // first start: instance, organization
 		t0 := time.Now()
 		loaded[i], err = load(dirs[i], sz)
 		check(err)
@@ -91,7 +88,7 @@ func main() {
 		if i == 1 {
 			reprovision = reprovisionAll(p, dir, loaded[i])
 		}
-		p.stop()
+		stop(p)
 	}
 	fmt.Printf("\n%-40s %24s %24s %8s\n", "operation", "small p50 / p99", "large p50 / p99", "ratio")
 	for _, op := range []string{"ListAccountAssignmentsForPrincipal", "ListPermissionSetsProvisionedToAccount"} {
@@ -258,7 +255,7 @@ func load(dir string, sz size) (*dataset, error) {
 	return ds, nil
 }
 
-func measure(p *proc, dir string, ds *dataset, calls int) map[string][]time.Duration {
+func measure(p *benchserver.Server, dir string, ds *dataset, calls int) map[string][]time.Duration {
 	c := client(p, dir)
 	ctx := context.Background()
 	out := map[string][]time.Duration{}
@@ -284,7 +281,7 @@ func measure(p *proc, dir string, ds *dataset, calls int) map[string][]time.Dura
 
 // reprovisionAll edits the broad permission set, provisions it to all
 // provisioned accounts and returns how long that took to finish.
-func reprovisionAll(p *proc, dir string, ds *dataset) time.Duration {
+func reprovisionAll(p *benchserver.Server, dir string, ds *dataset) time.Duration {
 	c := client(p, dir)
 	ctx := context.Background()
 	ps := "arn:aws:sso:::permissionSet/" + ds.instanceID + "/" + ds.broad
@@ -316,9 +313,9 @@ func reprovisionAll(p *proc, dir string, ds *dataset) time.Duration {
 	}
 }
 
-func client(p *proc, dir string) *ssoadmin.Client {
+func client(p *benchserver.Server, dir string) *ssoadmin.Client {
 	key, secret := readCreds(dir)
-	return ssoadmin.New(ssoadmin.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.url), RetryMaxAttempts: 1,
+	return ssoadmin.New(ssoadmin.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.URL), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, "")})
 }
 
@@ -327,14 +324,14 @@ func client(p *proc, dir string) *ssoadmin.Client {
 // before exiting.
 var (
 	workDir string
-	running = map[*proc]bool{}
+	running = map[*benchserver.Server]*os.File{}
 )
 
 func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		for p := range running {
-			p.stop()
+			stop(p)
 		}
 		if workDir != "" {
 			fmt.Fprintf(os.Stderr, "the instances and their logs (server.log) are kept in %s\n", workDir)
@@ -343,43 +340,22 @@ func check(err error) {
 	}
 }
 
-type proc struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan struct{}
-}
-
-var listenRE = regexp.MustCompile(`gatehouse listening"? addr=(\S+)`)
-
-func start(bin, dir string) *proc {
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--public-url", "http://localhost", "--data-dir", dir)
-	stderr, err := cmd.StderrPipe()
-	check(err)
-	cmd.Stdout = io.Discard
-	check(cmd.Start())
-	p := &proc{cmd: cmd, done: make(chan struct{})}
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-			p.url = "http://" + m[1]
-			break
-		}
-	}
+func start(bin, dir string) *benchserver.Server {
 	logf, err := os.OpenFile(filepath.Join(dir, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	check(err)
-	go func() { io.Copy(logf, stderr); logf.Close(); close(p.done) }()
-	if p.url == "" {
-		check(fmt.Errorf("gatehouse on %s did not start", dir))
-	}
-	running[p] = true
+	p, err := benchserver.Start(bin, dir, logf, "--public-url", "http://localhost")
+	check(err)
+	running[p] = logf
 	return p
 }
 
-func (p *proc) stop() {
+// stop stops a server and closes its log.
+func stop(p *benchserver.Server) {
+	p.Stop()
+	if f := running[p]; f != nil {
+		f.Close()
+	}
 	delete(running, p)
-	p.cmd.Process.Signal(os.Interrupt)
-	p.cmd.Wait()
-	<-p.done
 }
 
 func readCreds(dir string) (string, string) {
