@@ -110,7 +110,7 @@ func parseServeFlags(args []string) (Config, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	configPath := fs.String("config", "", "JSON configuration file")
 	listen := fs.String("listen", cfg.Listen, "address of the HTTP listener")
-	publicURL := fs.String("public-url", "", "base URL for links (default http://<listen>)")
+	publicURL := fs.String("public-url", "", "base URL for links (default http://<listen>, with localhost for a loopback IP)")
 	dataDir := fs.String("data-dir", cfg.DataDir, "directory for the database, keyring and admin credentials")
 	region := fs.String("region", cfg.Region, "AWS region the APIs answer for")
 	dbDriver := fs.String("db-driver", cfg.Database.Driver, "database: sqlite or postgres")
@@ -157,13 +157,26 @@ func parseServeFlags(args []string) (Config, error) {
 	return cfg, cfg.finish()
 }
 
+// defaultPublicURL derives the public URL from the listen address. A
+// loopback IP becomes "localhost": browsers accept only host names as
+// WebAuthn relying party ids, so security keys and passkeys work out of the
+// box on a developer's machine, and the address still reaches this
+// listener.
+func defaultPublicURL(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsLoopback() {
+		return "http://" + net.JoinHostPort("localhost", port)
+	}
+	return "http://" + listen
+}
+
 // finish fills derived defaults and checks the whole configuration.
 func (c *Config) finish() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("listen %q: %v", c.Listen, err)
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.Listen
+		c.PublicURL = defaultPublicURL(c.Listen)
 	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {

@@ -26,7 +26,7 @@ func TestConfigFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Listen != "127.0.0.1:9999" || cfg.Region != "us-west-2" || cfg.PublicURL != "http://127.0.0.1:9999" || len(cfg.trustedProxies()) != 1 {
+	if cfg.Listen != "127.0.0.1:9999" || cfg.Region != "us-west-2" || cfg.PublicURL != "http://localhost:9999" || len(cfg.trustedProxies()) != 1 {
 		t.Fatalf("config = %+v (file must override defaults, flags must override the file)", cfg)
 	}
 	if !filepath.IsAbs(cfg.DataDir) || cfg.KeyringFile != filepath.Join(cfg.DataDir, "keyring.json") {
@@ -119,5 +119,22 @@ func TestNoPlaintextSecretsAtRest(t *testing.T) {
 	}
 	if bytes.Contains(out.Bytes(), []byte(secret)) {
 		t.Error("the welcome text prints the secret; it belongs only in the credentials file")
+	}
+}
+
+// TestDefaultPublicURL: a loopback IP becomes localhost (WebAuthn refuses IP
+// relying party ids); any other listen address is used as it is.
+func TestDefaultPublicURL(t *testing.T) {
+	for listen, want := range map[string]string{
+		"127.0.0.1:8080": "http://localhost:8080",
+		"[::1]:8080":     "http://localhost:8080",
+		"127.0.0.2:9000": "http://localhost:9000",
+		"10.1.2.3:8080":  "http://10.1.2.3:8080",
+		"0.0.0.0:8080":   "http://0.0.0.0:8080",
+		"gh.example:443": "http://gh.example:443",
+	} {
+		if got := defaultPublicURL(listen); got != want {
+			t.Errorf("defaultPublicURL(%q) = %q, want %q", listen, got, want)
+		}
 	}
 }
