@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/org"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // ---- organization and roots ----
@@ -116,22 +117,18 @@ func (a *api) listCreateAccountStatus(ctx context.Context, in *listCreateAccount
 	states := append([]string(nil), in.States...)
 	sort.Strings(states)
 	scope := "ListCreateAccountStatus:" + strings.Join(states, ",")
-	after, err := a.page(scope, in.NextToken)
+	var out listCreateAccountStatusOut
+	var err error
+	out.CreateAccountStatuses, out.NextToken, err = listPage(a, scope, in.NextToken, in.MaxResults,
+		func(after string, max int) ([]store.CreateAccountRequest, bool, error) {
+			return a.org.ListCreateAccountStatus(ctx, states, after, max)
+		},
+		func(r store.CreateAccountRequest) string { return r.ID },
+		func(r store.CreateAccountRequest) (CreateAccountStatus, error) { return statusOut(r), nil })
 	if err != nil {
 		return nil, err
 	}
-	rs, more, err := a.org.ListCreateAccountStatus(ctx, states, after, maxResults(in.MaxResults))
-	if err != nil {
-		return nil, err
-	}
-	out := &listCreateAccountStatusOut{CreateAccountStatuses: make([]CreateAccountStatus, len(rs))}
-	for i, r := range rs {
-		out.CreateAccountStatuses[i] = statusOut(r)
-	}
-	if len(rs) > 0 {
-		out.NextToken = a.next(scope, more, rs[len(rs)-1].ID)
-	}
-	return out, nil
+	return &out, nil
 }
 
 type accountIDIn struct {
@@ -164,24 +161,22 @@ type listAccountsOut struct {
 }
 
 func (a *api) listAccounts(ctx context.Context, in *pageIn) (*listAccountsOut, error) {
-	after, err := a.page("ListAccounts", in.NextToken)
+	return a.accountPage(ctx, "ListAccounts", in.NextToken, in.MaxResults, func(after string, max int) ([]store.Account, bool, error) {
+		return a.org.ListAccounts(ctx, after, max)
+	})
+}
+
+// accountPage is one page of a listing of accounts.
+func (a *api) accountPage(ctx context.Context, scope, token string, max *int, fetch func(after string, max int) ([]store.Account, bool, error)) (*listAccountsOut, error) {
+	var out listAccountsOut
+	var err error
+	out.Accounts, out.NextToken, err = listPage(a, scope, token, max, fetch,
+		func(acct store.Account) string { return acct.ID },
+		func(acct store.Account) (Account, error) { return a.accountOut(ctx, acct) })
 	if err != nil {
 		return nil, err
 	}
-	as, more, err := a.org.ListAccounts(ctx, after, maxResults(in.MaxResults))
-	if err != nil {
-		return nil, err
-	}
-	out := &listAccountsOut{Accounts: make([]Account, len(as))}
-	for i, acct := range as {
-		if out.Accounts[i], err = a.accountOut(ctx, acct); err != nil {
-			return nil, err
-		}
-	}
-	if len(as) > 0 {
-		out.NextToken = a.next("ListAccounts", more, as[len(as)-1].ID)
-	}
-	return out, nil
+	return &out, nil
 }
 
 type parentPageIn struct {
@@ -196,25 +191,9 @@ func (in *parentPageIn) scope(a *api) awsapi.Scope {
 }
 
 func (a *api) listAccountsForParent(ctx context.Context, in *parentPageIn) (*listAccountsOut, error) {
-	scope := "ListAccountsForParent:" + in.ParentID
-	after, err := a.page(scope, in.NextToken)
-	if err != nil {
-		return nil, err
-	}
-	as, more, err := a.org.ListAccountsForParent(ctx, in.ParentID, after, maxResults(in.MaxResults))
-	if err != nil {
-		return nil, err
-	}
-	out := &listAccountsOut{Accounts: make([]Account, len(as))}
-	for i, acct := range as {
-		if out.Accounts[i], err = a.accountOut(ctx, acct); err != nil {
-			return nil, err
-		}
-	}
-	if len(as) > 0 {
-		out.NextToken = a.next(scope, more, as[len(as)-1].ID)
-	}
-	return out, nil
+	return a.accountPage(ctx, "ListAccountsForParent:"+in.ParentID, in.NextToken, in.MaxResults, func(after string, max int) ([]store.Account, bool, error) {
+		return a.org.ListAccountsForParent(ctx, in.ParentID, after, max)
+	})
 }
 
 type moveAccountIn struct {
@@ -287,25 +266,18 @@ type listOUsOut struct {
 }
 
 func (a *api) listOUsForParent(ctx context.Context, in *parentPageIn) (*listOUsOut, error) {
-	scope := "ListOrganizationalUnitsForParent:" + in.ParentID
-	after, err := a.page(scope, in.NextToken)
+	var out listOUsOut
+	var err error
+	out.OrganizationalUnits, out.NextToken, err = listPage(a, "ListOrganizationalUnitsForParent:"+in.ParentID, in.NextToken, in.MaxResults,
+		func(after string, max int) ([]store.OrgUnit, bool, error) {
+			return a.org.ListOrganizationalUnitsForParent(ctx, in.ParentID, after, max)
+		},
+		func(ou store.OrgUnit) string { return ou.ID },
+		func(ou store.OrgUnit) (OrganizationalUnit, error) { return a.ouOut(ctx, ou) })
 	if err != nil {
 		return nil, err
 	}
-	ous, more, err := a.org.ListOrganizationalUnitsForParent(ctx, in.ParentID, after, maxResults(in.MaxResults))
-	if err != nil {
-		return nil, err
-	}
-	out := &listOUsOut{OrganizationalUnits: make([]OrganizationalUnit, len(ous))}
-	for i, ou := range ous {
-		if out.OrganizationalUnits[i], err = a.ouOut(ctx, ou); err != nil {
-			return nil, err
-		}
-	}
-	if len(ous) > 0 {
-		out.NextToken = a.next(scope, more, ous[len(ous)-1].ID)
-	}
-	return out, nil
+	return &out, nil
 }
 
 type child struct {
@@ -319,23 +291,18 @@ type listChildrenOut struct {
 }
 
 func (a *api) listChildren(ctx context.Context, in *parentPageIn) (*listChildrenOut, error) {
-	scope := "ListChildren:" + in.ParentID + ":" + in.ChildType
-	after, err := a.page(scope, in.NextToken)
+	var out listChildrenOut
+	var err error
+	out.Children, out.NextToken, err = listPage(a, "ListChildren:"+in.ParentID+":"+in.ChildType, in.NextToken, in.MaxResults,
+		func(after string, max int) ([]org.Child, bool, error) {
+			return a.org.ListChildren(ctx, in.ParentID, in.ChildType, after, max)
+		},
+		func(c org.Child) string { return c.ID },
+		func(c org.Child) (child, error) { return child{ID: c.ID, Type: c.Type}, nil })
 	if err != nil {
 		return nil, err
 	}
-	cs, more, err := a.org.ListChildren(ctx, in.ParentID, in.ChildType, after, maxResults(in.MaxResults))
-	if err != nil {
-		return nil, err
-	}
-	out := &listChildrenOut{Children: make([]child, len(cs))}
-	for i, c := range cs {
-		out.Children[i] = child{ID: c.ID, Type: c.Type}
-	}
-	if len(cs) > 0 {
-		out.NextToken = a.next(scope, more, cs[len(cs)-1].ID)
-	}
-	return out, nil
+	return &out, nil
 }
 
 type listParentsIn struct {

@@ -239,6 +239,32 @@ func (a *api) next(scope string, more bool, last string) string {
 	return a.pager.Encode("organizations:"+scope, last)
 }
 
+// listPage serves one page of a listing: it decodes the caller's NextToken
+// for the scope, fetches the items after it, converts them, and encodes the
+// token of the next page when there is more.
+func listPage[T, O any](a *api, scope, token string, max *int,
+	fetch func(after string, max int) ([]T, bool, error), id func(T) string, conv func(T) (O, error)) ([]O, string, error) {
+	after, err := a.page(scope, token)
+	if err != nil {
+		return nil, "", err
+	}
+	items, more, err := fetch(after, maxResults(max))
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]O, len(items))
+	for i, it := range items {
+		if out[i], err = conv(it); err != nil {
+			return nil, "", err
+		}
+	}
+	next := ""
+	if len(items) > 0 {
+		next = a.next(scope, more, id(items[len(items)-1]))
+	}
+	return out, next, nil
+}
+
 func maxResults(p *int) int {
 	if p == nil {
 		return 0
