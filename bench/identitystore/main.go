@@ -18,7 +18,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,10 +32,13 @@ import (
 	ids "github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore/document"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+
+	"github.com/gatehouse/gatehouse/bench/internal/proccpu"
 )
 
 type target struct {
 	name, url, key, secret, store string
+	pid                           int // of the server process, when known: its CPU per operation is reported
 	client                        *ids.Client
 	users                         []string
 	groups                        []string
@@ -45,10 +51,18 @@ func (t *targets) String() string { return fmt.Sprint(len(*t), " targets") }
 func (t *targets) Set(v string) error {
 	name, rest, ok := strings.Cut(v, "=")
 	parts := strings.Split(rest, ",")
-	if !ok || len(parts) != 4 {
-		return fmt.Errorf("want name=url,key,secret,storeid")
+	if !ok || len(parts) < 4 || len(parts) > 5 {
+		return fmt.Errorf("want name=url,key,secret,storeid[,pid]")
 	}
-	*t = append(*t, &target{name: name, url: parts[0], key: parts[1], secret: parts[2], store: parts[3]})
+	tg := &target{name: name, url: parts[0], key: parts[1], secret: parts[2], store: parts[3]}
+	if len(parts) == 5 {
+		pid, err := strconv.Atoi(parts[4])
+		if err != nil || pid <= 0 {
+			return fmt.Errorf("pid %q: want a process id", parts[4])
+		}
+		tg.pid = pid
+	}
+	*t = append(*t, tg)
 	return nil
 }
 
@@ -71,11 +85,13 @@ func (r result) pct(p float64) time.Duration {
 
 func main() {
 	var ts targets
-	flag.Var(&ts, "target", "name=url,accessKey,secret,identityStoreId (repeatable; the first is the reference)")
+	flag.Var(&ts, "target", "name=url,accessKey,secret,identityStoreId[,serverPid] (repeatable; the first is the reference; with the pid, the server's CPU per operation is printed)")
 	maxOps := flag.Int("ops", 20000, "maximum operations per phase")
 	maxTime := flag.Duration("time", 5*time.Second, "maximum time per phase")
 	conc := flag.Int("c", 16, "concurrent clients")
 	seedUsers := flag.Int("users", 200, "users created before the measured phases")
+	goal := flag.Float64("goal", 20, "throughput ratio to the second target that is aimed for: for each phase the load generator's own CPU at that rate is printed, and what it leaves the server on this machine")
+	only := flag.String("phases", "", "comma-separated names of the phases to run (e.g. ListUsers,GetUserId, for a profile of one); all when empty")
 	ceiling := flag.Bool("ceiling", false, "also run against a trivial in-process server with canned answers: the client's and HTTP's own cost")
 	flag.Parse()
 	if *ceiling {
@@ -133,11 +149,30 @@ func main() {
 		fmt.Printf("  ratio %s/%s", ts[0].name, ts[1].name)
 	}
 	fmt.Println()
+	var cpuNotes, budgetNotes []string
 	for _, ph := range phases {
+		if *only != "" && !slices.ContainsFunc(strings.Split(*only, ","), func(n string) bool { return strings.HasPrefix(ph.name, n) }) {
+			continue
+		}
 		fmt.Printf("%-24s", ph.name)
-		var rates []float64
+		var (
+			rates     []float64
+			clientPer time.Duration // the load generator's CPU per operation against the first target
+		)
 		for _, t := range ts {
+			server, client := proccpu.Of(t.pid), proccpu.Self()
 			r := run(ctx, *conc, *maxOps, *maxTime, func(ctx context.Context, i int) error { return ph.op(ctx, t, i) })
+			server, client = proccpu.Of(t.pid)-server, proccpu.Self()-client
+			if r.ops > 0 && len(rates) == 0 {
+				clientPer = client / time.Duration(r.ops)
+			}
+			if r.ops > 0 {
+				note := fmt.Sprintf("%-24s %-10s client %v", ph.name, t.name, (client / time.Duration(r.ops)).Round(time.Microsecond))
+				if t.pid > 0 {
+					note += fmt.Sprintf(", server %v", (server / time.Duration(r.ops)).Round(time.Microsecond))
+				}
+				cpuNotes = append(cpuNotes, note)
+			}
 			rates = append(rates, r.rate())
 			cell := fmt.Sprintf("%.0f (%s/%s)", r.rate(), round(r.pct(0.5)), round(r.pct(0.99)))
 			if r.errors > 0 {
@@ -147,9 +182,37 @@ func main() {
 		}
 		if len(rates) > 1 {
 			fmt.Printf("  %.1fx", rates[0]/rates[1])
+			if *goal > 0 && rates[1] > 0 && clientPer > 0 {
+				budgetNotes = append(budgetNotes, budget(ph.name, *goal, rates[1], clientPer))
+			}
 		}
 		fmt.Println()
 	}
+	fmt.Println("\nCPU per operation (the load generator's, and the server's where its pid was given):")
+	for _, n := range cpuNotes {
+		fmt.Println("  " + n)
+	}
+	if len(budgetNotes) > 0 {
+		fmt.Printf("\nWhat %gx %s would take on this machine (%d cores shared by the load generator and the server):\n", *goal, ts[1].name, runtime.NumCPU())
+		for _, n := range budgetNotes {
+			fmt.Println("  " + n)
+		}
+	}
+}
+
+// budget says what a throughput of goal times the peer's rate would take:
+// the load generator's own CPU at that rate (from what it spent per
+// operation against the first target), and the CPU per operation that
+// leaves the server if nothing else ran on the machine.
+func budget(phase string, goal, peerRate float64, clientPer time.Duration) string {
+	rate := goal * peerRate
+	clientCores := rate * clientPer.Seconds()
+	left := float64(runtime.NumCPU()) - clientCores
+	s := fmt.Sprintf("%-24s %.0f ops/s; the load generator alone would use %.2f cores", phase, rate, clientCores)
+	if left <= 0 {
+		return s + ", more than the machine has"
+	}
+	return s + fmt.Sprintf(", leaving the server %v of CPU per operation", time.Duration(left/rate*float64(time.Second)).Round(time.Microsecond))
 }
 
 func round(d time.Duration) string {

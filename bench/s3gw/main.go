@@ -36,9 +36,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/gatehouse/gatehouse/bench/internal/proccpu"
 	"github.com/gatehouse/gatehouse/internal/sigv4"
 )
 
@@ -211,34 +211,6 @@ func rss(pid int) (cur, peak int64) {
 	return cur, peak
 }
 
-// cpu returns the user and system CPU time a process has used.
-func cpu(pid int) time.Duration {
-	if pid <= 0 {
-		return 0
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	// The fields after the command name, which is in parentheses.
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
-}
-
-// selfCPU returns the user and system CPU time this process has used.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // sampled runs fn while sampling the resident memory of pid every 50 ms,
 // and returns the highest sample.
 func sampled(pid int, fn func() error) (maxKiB int64, err error) {
@@ -381,10 +353,10 @@ func main() {
 			if round == 0 && t.name == "gateway" {
 				wait = prof.start("small-get", *phase-time.Second)
 			}
-			ghCPU, motoCPU, clientCPU := cpu(*pid), cpu(*motoPid), selfCPU()
+			ghCPU, motoCPU, clientCPU := proccpu.Of(*pid), proccpu.Of(*motoPid), proccpu.Self()
 			r := smallGets(c, t, bucket+"/small", *conc, *phase)
 			wait()
-			ghCPU, motoCPU, clientCPU = cpu(*pid)-ghCPU, cpu(*motoPid)-motoCPU, selfCPU()-clientCPU
+			ghCPU, motoCPU, clientCPU = proccpu.Of(*pid)-ghCPU, proccpu.Of(*motoPid)-motoCPU, proccpu.Self()-clientCPU
 			fmt.Printf("  round %d %-8s %8.0f req/s  p50 %-9v p99 %-9v errors %d  CPU per request: gatehouse %v, moto %v, client %v\n", round+1, t.name, r.rate(),
 				r.pct(0.5).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.errs,
 				(ghCPU / time.Duration(max(r.ops, 1))).Round(time.Microsecond), (motoCPU / time.Duration(max(r.ops, 1))).Round(time.Microsecond), (clientCPU / time.Duration(max(r.ops, 1))).Round(time.Microsecond))
@@ -413,10 +385,10 @@ func main() {
 				order = []target{gateway, direct}
 			}
 			for _, t := range order {
-				ghCPU, motoCPU, clientCPU := cpu(*pid), cpu(*motoPid), selfCPU()
+				ghCPU, motoCPU, clientCPU := proccpu.Of(*pid), proccpu.Of(*motoPid), proccpu.Self()
 				mibs, err := transfer(c, t, dir, bucket+"/large", *large, 1)
 				must(err)
-				ghCPU, motoCPU, clientCPU = cpu(*pid)-ghCPU, cpu(*motoPid)-motoCPU, selfCPU()-clientCPU
+				ghCPU, motoCPU, clientCPU = proccpu.Of(*pid)-ghCPU, proccpu.Of(*motoPid)-motoCPU, proccpu.Self()-clientCPU
 				perMiB := func(d time.Duration) string {
 					return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000/float64(*large>>20))
 				}
