@@ -8,7 +8,8 @@
 //
 //	go run ./bench/ssoadmin -endpoint http://127.0.0.1:8080 -key AKIA… -secret … [-iterations 2000 -duration 60s -concurrency 8]
 //
-// The last line is machine-readable: "RESULT <label> <iterations/s>".
+// The last lines are machine-readable: "CPU <label> <the load generator's
+// CPU seconds per iteration>" and "RESULT <label> <iterations/s>".
 package main
 
 import (
@@ -29,6 +30,8 @@ import (
 	ids "github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/gatehouse/gatehouse/bench/internal/proccpu"
 )
 
 func main() {
@@ -40,6 +43,7 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "time to run at most")
 	concurrency := flag.Int("concurrency", 32, "concurrent clients")
 	pause := flag.Duration("poll-pause", 5*time.Millisecond, "pause before each status poll")
+	pid := flag.Int("pid", 0, "pid of the server process: its CPU per iteration is printed beside the load generator's")
 	flag.Parse()
 	if *endpoint == "" {
 		fmt.Fprintln(os.Stderr, "-endpoint is required")
@@ -89,7 +93,7 @@ func main() {
 		check(op, err)
 	}
 	deadline := time.Now().Add(*duration)
-	start := time.Now()
+	start, serverCPU, clientCPU := time.Now(), proccpu.Of(*pid), proccpu.Self()
 	for range *concurrency {
 		wg.Go(func() {
 			for {
@@ -150,6 +154,7 @@ func main() {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	serverCPU, clientCPU = proccpu.Of(*pid)-serverCPU, proccpu.Self()-clientCPU
 	n := done.Load()
 	fmt.Printf("%s: %d iterations (%d requests) in %v with %d clients: %.1f iterations/s, %.0f requests/s\n",
 		*label, n, requests.Load(), elapsed.Round(time.Millisecond), *concurrency,
@@ -163,6 +168,15 @@ func main() {
 		d := lat[op]
 		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 		fmt.Printf("  %-40s %7d calls  p50 %9v  p99 %9v\n", op, len(d), d[len(d)/2].Round(time.Microsecond), d[len(d)*99/100].Round(time.Microsecond))
+	}
+	if n > 0 {
+		perIter := func(d time.Duration) time.Duration { return (d / time.Duration(n)).Round(time.Microsecond) }
+		line := fmt.Sprintf("  CPU per iteration: load generator %v", perIter(clientCPU))
+		if *pid > 0 {
+			line += fmt.Sprintf(", %s %v", *label, perIter(serverCPU))
+		}
+		fmt.Println(line)
+		fmt.Printf("CPU %s %.6f\n", *label, clientCPU.Seconds()/float64(n))
 	}
 	fmt.Printf("RESULT %s %.3f\n", *label, float64(n)/elapsed.Seconds())
 }
