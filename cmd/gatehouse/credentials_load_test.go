@@ -119,6 +119,53 @@ func drive(name string, conc int, maxOps int64, maxTime time.Duration, fn func(c
 	return r
 }
 
+// floorServer returns the bare server of the floor phases: it answers
+// /federation/credentials with canned credentials when the bearer token
+// header is present, and anything else by verifying the request's SigV4
+// signature against creds (the real verifier, its signing-key cache on)
+// and answering a canned GetCallerIdentity result.
+func floorServer(t *testing.T, creds sigv4.Credentials) *httptest.Server {
+	v, err := sigv4.NewVerifier(sigv4.Config{Service: "sts", Regions: []string{"us-east-1"},
+		Secrets: sigv4.SecretLookupFunc(func(_ context.Context, id string) (string, error) {
+			if id != creds.AccessKeyID {
+				return "", sigv4.ErrUnknownAccessKey
+			}
+			return creds.SecretAccessKey, nil
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const identity = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+		`<Arn>arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_bench_0123456789abcdef/bench</Arn>` +
+		`<UserId>AROAEXAMPLEEXAMPLE:bench</UserId><Account>123456789012</Account></GetCallerIdentityResult>` +
+		`<ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata></GetCallerIdentityResponse>`
+	answer := fmt.Sprintf(`{"roleCredentials":{"accessKeyId":%q,"secretAccessKey":%q,"sessionToken":%q,"expiration":%d}}`,
+		creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken, time.Now().Add(time.Hour).UnixMilli())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/federation/credentials" {
+			if r.Header.Get("x-amz-sso_bearer_token") == "" {
+				http.Error(w, "no token", http.StatusUnauthorized)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(answer))
+			return
+		}
+		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		if err == nil {
+			_, err = v.Verify(r.Context(), r, sigv4.FullBody(b))
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		w.Write([]byte(identity))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // TestLoadCredentials is the speed measurement of issue 6 (run by
 // bench/run-credentials.sh; skipped unless GATEHOUSE_LOAD is set, and never
 // asserting a time): on loopback, in one run, the plain net/http ceiling
@@ -186,16 +233,37 @@ func TestLoadCredentials(t *testing.T) {
 		}
 		return get(c, req)
 	})
+	// The protocol's floor: the same requests against bare handlers that do
+	// only what the wire requires (compare a bearer token and answer canned
+	// credentials; verify the SigV4 signature and answer a canned identity),
+	// with no store, no policy and no audit. What separates a phase from its
+	// floor is Gatehouse's work; what separates the floor from the ceiling
+	// is the protocol's.
+	floor := floorServer(t, creds)
+	grcFloor := drive("GetRoleCredentials floor (bare handler)", conc, maxOps, maxTime, func(c *http.Client) error {
+		req, _ := http.NewRequest(http.MethodGet, floor.URL+"/federation/credentials?"+q.Encode(), nil)
+		req.Header.Set("x-amz-sso_bearer_token", aws.ToString(tok.AccessToken))
+		return get(c, req)
+	})
+	gciFloor := drive("GetCallerIdentity floor (SigV4 verify only)", conc, maxOps, maxTime, func(c *http.Client) error {
+		req, _ := http.NewRequest(http.MethodPost, floor.URL+"/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+		if err := (sigv4.Signer{}).Sign(req, hash, creds, "us-east-1", "sts", time.Now()); err != nil {
+			return err
+		}
+		return get(c, req)
+	})
 	fmt.Printf("\nmachine: %d CPUs, %s; %d concurrent clients, each phase at most %v or %d calls; SQLite\n",
 		runtime.NumCPU(), runtime.Version(), conc, maxTime, maxOps)
 	fmt.Printf("%-50s %10s %8s %10s %10s %8s %10s %9s %9s\n", "phase", "ops/s", "errors", "p50", "p99", "ceiling", "CPU/op", "CPU ratio", "allocs/op")
-	for _, r := range []loadResult{ceiling, grc, gci} {
+	for _, r := range []loadResult{ceiling, grcFloor, grc, gciFloor, gci} {
 		fmt.Printf("%-50s %10.0f %8d %10v %10v %7.1f%% %10v %8.1f%% %9d\n", r.name, r.rate(), r.errs, r.p50.Round(time.Microsecond),
 			r.p99.Round(time.Microsecond), 100*r.rate()/ceiling.rate(), r.cpuPerOp().Round(time.Microsecond),
 			100*float64(ceiling.cpuPerOp())/float64(max(r.cpuPerOp(), 1)), r.allocs/uint64(max(r.ops, 1)))
 	}
 	fmt.Printf("CPU/op: CPU time of the test process (load generator and server) per call; CPU ratio: the ceiling's CPU/op over the phase's;\n" +
 		"allocs/op: heap allocations of the process per call (both unaffected by other load on the machine, unlike ops/s)\n")
+	fmt.Printf("floor: the same requests against a bare handler (bearer token compared, or SigV4 verified; a canned answer; no store, policy or audit)\n")
 	fmt.Printf("targets: GetRoleCredentials >= 25%% of the ceiling, GetCallerIdentity >= 50%%\n\n")
 	if grc.errs > 0 || gci.errs > 0 {
 		t.Errorf("errors under load: GetRoleCredentials %d, GetCallerIdentity %d", grc.errs, gci.errs)
