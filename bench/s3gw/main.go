@@ -12,7 +12,11 @@
 // best and the median of the rounds are reported. Beside each round is the
 // CPU time the gatehouse process, the upstream and this client spent per
 // request or per MiB (from /proc and getrusage): on a small machine they
-// share, the gateway's overhead is mostly its CPU. With -pprof and
+// share, the gateway's overhead is mostly its CPU. The large transfers
+// also go through a bare relay (this program with -relay-serve, in a
+// process of its own, copying bytes and nothing else): what an extra hop
+// costs on this machine whatever it does, the floor of the gateway's
+// overhead. With -pprof and
 // -profile-dir, CPU profiles of the gateway's small-GET phase and of large
 // GETs and PUTs (in phases of their own, after the measured ones) are
 // written for `go tool pprof`.
@@ -21,6 +25,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -29,13 +34,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gatehouse/gatehouse/bench/internal/proccpu"
@@ -305,8 +313,14 @@ func main() {
 	motoPid := flag.Int("moto-pid", 0, "pid of the upstream process, for its CPU")
 	pprofURL := flag.String("pprof", "", "base URL of the gatehouse process's runtime profiles (GATEHOUSE_PPROF_LISTEN); with -profile-dir, CPU profiles of the gateway's phases are written there")
 	profileDir := flag.String("profile-dir", "", "directory for the CPU profiles taken with -pprof")
+	relayServe := flag.String("relay-serve", "", "run as the bare relay instead (host:port of the upstream): print the address listened on, forward TCP both ways until killed")
+	relayOn := flag.Bool("relay", true, "also measure the large transfers through a bare TCP relay in a process of its own (this program with -relay-serve): an extra hop that does nothing else, the floor of any gateway's overhead on this machine")
 	readBuf := flag.Int("read-buf", 0, "buffer the client reads responses with, the same for both targets; 0 reads with io.Discard's own 8 KiB buffer")
 	flag.Parse()
+	if *relayServe != "" {
+		serveRelay(*relayServe)
+		return
+	}
 	if *directURL == "" || *gatewayURL == "" || *key == "" || *secret == "" {
 		flag.Usage()
 		os.Exit(2)
@@ -371,7 +385,21 @@ func main() {
 	fmt.Printf("small GET: best direct %.0f req/s, gateway %.0f req/s, overhead %s; median direct %.0f, gateway %.0f, overhead %s (target ≤ 15%%)\n\n",
 		d.rate(), g.rate(), overhead(d.rate(), g.rate()), md, mg, overhead(md, mg))
 
-	fmt.Printf("large transfers of %d MiB, one at a time, %d rounds of PUTs and %d of GETs (alternating which target goes first)\n", *large>>20, *largeN, *largeGetN)
+	largeTargets := []target{direct, gateway}
+	hopPid := map[string]int{"gateway": *pid}
+	if *relayOn {
+		u, err := url.Parse(*directURL)
+		must(err)
+		relayURL, relayPid, stop, err := startRelay(u.Host)
+		must(err)
+		defer stop()
+		largeTargets = append(largeTargets, target{"relay", relayURL, direct.creds})
+		hopPid["relay"] = relayPid
+	}
+	fmt.Printf("large transfers of %d MiB, one at a time, %d rounds of PUTs and %d of GETs (rotating which target goes first)\n", *large>>20, *largeN, *largeGetN)
+	if *relayOn {
+		fmt.Printf("  relay: a bare TCP relay in front of the upstream (a process of its own copying bytes, no HTTP, no authorization): the floor of any gateway's overhead here\n")
+	}
 	lbest, lmedian := map[string]float64{}, map[string]float64{}
 	for _, dir := range []string{http.MethodPut, http.MethodGet} {
 		runs := map[string][]float64{}
@@ -380,19 +408,21 @@ func main() {
 			n = *largeGetN
 		}
 		for round := range n {
-			order := []target{direct, gateway}
-			if round%2 == 1 {
-				order = []target{gateway, direct}
-			}
+			k := round % len(largeTargets)
+			order := append(slices.Clone(largeTargets[k:]), largeTargets[:k]...)
 			for _, t := range order {
-				ghCPU, motoCPU, clientCPU := proccpu.Of(*pid), proccpu.Of(*motoPid), proccpu.Self()
+				hopCPU, motoCPU, clientCPU := proccpu.Of(hopPid[t.name]), proccpu.Of(*motoPid), proccpu.Self()
 				mibs, err := transfer(c, t, dir, bucket+"/large", *large, 1)
 				must(err)
-				ghCPU, motoCPU, clientCPU = proccpu.Of(*pid)-ghCPU, proccpu.Of(*motoPid)-motoCPU, proccpu.Self()-clientCPU
+				hopCPU, motoCPU, clientCPU = proccpu.Of(hopPid[t.name])-hopCPU, proccpu.Of(*motoPid)-motoCPU, proccpu.Self()-clientCPU
 				perMiB := func(d time.Duration) string {
 					return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000/float64(*large>>20))
 				}
-				fmt.Printf("  round %d %-4s %-8s %7.1f MiB/s  CPU per MiB: gatehouse %s, moto %s, client %s\n", round+1, dir, t.name, mibs, perMiB(ghCPU), perMiB(motoCPU), perMiB(clientCPU))
+				hop := "gatehouse"
+				if t.name == "relay" {
+					hop = "relay"
+				}
+				fmt.Printf("  round %d %-4s %-8s %7.1f MiB/s  CPU per MiB: %s %s, moto %s, client %s\n", round+1, dir, t.name, mibs, hop, perMiB(hopCPU), perMiB(motoCPU), perMiB(clientCPU))
 				runs[t.name] = append(runs[t.name], mibs)
 			}
 		}
@@ -404,6 +434,10 @@ func main() {
 		fmt.Printf("large %s: best direct %.1f MiB/s, gateway %.1f MiB/s, overhead %s; median direct %.1f, gateway %.1f, overhead %s (target ≤ 5%%)\n", dir,
 			lbest[dir+"direct"], lbest[dir+"gateway"], overhead(lbest[dir+"direct"], lbest[dir+"gateway"]),
 			lmedian[dir+"direct"], lmedian[dir+"gateway"], overhead(lmedian[dir+"direct"], lmedian[dir+"gateway"]))
+		if *relayOn {
+			fmt.Printf("large %s through the bare relay: best %.1f MiB/s, overhead %s; median %.1f, overhead %s\n", dir,
+				lbest[dir+"relay"], overhead(lbest[dir+"direct"], lbest[dir+"relay"]), lmedian[dir+"relay"], overhead(lmedian[dir+"direct"], lmedian[dir+"relay"]))
+		}
 	}
 	fmt.Println()
 
@@ -443,4 +477,69 @@ func main() {
 			must(errors.New("memory grew by more than 64 MiB while streaming"))
 		}
 	}
+}
+
+// serveRelay forwards every TCP connection made to it to upstream, both
+// ways, until the process is killed: no HTTP, no authorization, just the
+// bytes. It copies through 1 MiB buffers in user space; io.Copy between
+// two TCP sockets would splice(2) them instead, which on this loopback
+// measured slower (large GETs 40–45% behind direct, against 26–36%).
+func serveRelay(upstream string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "relay:", err)
+		os.Exit(1)
+	}
+	fmt.Println(ln.Addr())
+	for {
+		in, err := ln.Accept()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "relay:", err)
+			os.Exit(1)
+		}
+		go func() {
+			defer in.Close()
+			out, err := net.Dial("tcp", upstream)
+			if err != nil {
+				return
+			}
+			defer out.Close()
+			done := make(chan struct{})
+			go func() {
+				io.CopyBuffer(struct{ io.Writer }{out}, struct{ io.Reader }{in}, make([]byte, 1<<20))
+				out.(*net.TCPConn).CloseWrite()
+				close(done)
+			}()
+			io.CopyBuffer(struct{ io.Writer }{in}, struct{ io.Reader }{out}, make([]byte, 1<<20))
+			in.(*net.TCPConn).CloseWrite()
+			<-done
+		}()
+	}
+}
+
+// startRelay runs this program again as a bare relay in front of upstream
+// and returns its URL, its pid, and the function that stops it.
+func startRelay(upstream string) (string, int, func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	cmd := exec.Command(self, "-relay-serve", upstream)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	cmd.Stderr = os.Stderr
+	// The relay dies with the benchmark, even when it exits early.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return "", 0, nil, err
+	}
+	stop := func() { cmd.Process.Kill(); cmd.Wait() }
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", 0, nil, fmt.Errorf("relay: %w", err)
+	}
+	return "http://" + strings.TrimSpace(line), cmd.Process.Pid, stop, nil
 }
