@@ -170,16 +170,21 @@ type Time time.Time
 // MarshalJSON encodes the time as epoch seconds, with milliseconds as a
 // fraction when there are any.
 func (t Time) MarshalJSON() ([]byte, error) {
+	return t.AppendJSON(nil), nil
+}
+
+// AppendJSON appends the encoding MarshalJSON returns to b, for outputs
+// that an operation encodes itself (EncodedOutput).
+func (t Time) AppendJSON(b []byte) []byte {
 	ms := time.Time(t).UnixMilli()
-	var out []byte
 	if ms < 0 {
-		out, ms = append(out, '-'), -ms
+		b, ms = append(b, '-'), -ms
 	}
-	out = strconv.AppendInt(out, ms/1000, 10)
-	if ms%1000 == 0 {
-		return out, nil
+	b = strconv.AppendInt(b, ms/1000, 10)
+	if frac := ms % 1000; frac != 0 {
+		b = append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 	}
-	return fmt.Appendf(out, ".%03d", ms%1000), nil
+	return b
 }
 
 // UnmarshalJSON decodes epoch seconds, integer or with a decimal fraction,

@@ -52,7 +52,7 @@ func (jr *JSONRouter) Invoke(ctx context.Context, inv Invocation) (json.RawMessa
 	if werr != nil {
 		return nil, werr
 	}
-	buf, err := json.Marshal(out)
+	buf, err := encodeOutput(out)
 	if err != nil {
 		jr.Log.Error("encode response", "operation", inv.Target, "err", err)
 		return nil, &Error{Status: http.StatusInternalServerError, Code: "InternalServerException", Message: InternalMessage}

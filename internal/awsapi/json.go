@@ -50,6 +50,31 @@ func Op[In, Out any](readOnly bool, fn func(ctx context.Context, in *In) (*Out, 
 	}}
 }
 
+// EncodedOutput is an output that its operation has already encoded: the
+// JSON routers (JSONRouter, its Invoke, RESTRouter) send JSON as it is.
+// It is for outputs assembled from JSON the store holds (a page of user
+// profiles), which encoding/json would check and compact again, even as a
+// json.RawMessage, at about the cost of parsing it. JSON must be one JSON
+// object, valid and as encoding/json would write it; nothing checks it.
+// An operation returns it as *EncodedOutput; errors, audit events and the
+// content type are those of any other output.
+type EncodedOutput struct {
+	// JSON is the whole response body.
+	JSON []byte
+}
+
+// MarshalJSON returns the encoded output, so that an EncodedOutput that
+// reaches encoding/json (in a test, say) still encodes as what it holds.
+func (e EncodedOutput) MarshalJSON() ([]byte, error) { return e.JSON, nil }
+
+// encodeOutput returns the response body of an operation's output.
+func encodeOutput(out any) ([]byte, error) {
+	if e, ok := out.(*EncodedOutput); ok {
+		return e.JSON, nil
+	}
+	return json.Marshal(out)
+}
+
 func describeDecodeError(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
@@ -152,7 +177,7 @@ func (jr *JSONRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, JSONContentType, werr)
 		return
 	}
-	buf, err := json.Marshal(out)
+	buf, err := encodeOutput(out)
 	if err != nil {
 		jr.Log.Error("encode response", "operation", opName, "err", err)
 		writeJSONError(w, JSONContentType, &Error{Status: http.StatusInternalServerError, Code: "InternalServerException", Message: InternalMessage})

@@ -202,3 +202,40 @@ func FuzzJSONRouter(f *testing.F) {
 		}
 	})
 }
+
+// TestRouterEncodedOutput: an output the operation encoded itself is sent
+// as it is, over the wire and through Invoke, with the content type and
+// the read's audit event (which records no response) of any other output.
+func TestRouterEncodedOutput(t *testing.T) {
+	const body = `{"Users":[{"IdentityStoreId":"d-0123456789","UserId":"u-1","Title":"\u003cé\u003e"}],"NextToken":"t"}`
+	f := newFixture(t, map[string]awsapi.Operation{
+		"ListUsers": awsapi.Op(true, func(context.Context, *struct{}) (*awsapi.EncodedOutput, error) {
+			return &awsapi.EncodedOutput{JSON: []byte(body)}, nil
+		}),
+	})
+	r := f.call(t, "AWSIdentityStore.ListUsers", []byte(validListUsers))
+	if r.status != http.StatusOK || r.raw != body || r.header.Get("Content-Type") != awsapi.JSONContentType {
+		t.Fatalf("got %d %q %s", r.status, r.header.Get("Content-Type"), r.raw)
+	}
+	raw, werr := f.router.Invoke(context.Background(), awsapi.Invocation{Target: "AWSIdentityStore.ListUsers",
+		Input: json.RawMessage(validListUsers), Caller: awsapi.Caller{Type: "IAMUser"}})
+	if werr != nil || string(raw) != body {
+		t.Fatalf("Invoke = %s, %v", raw, werr)
+	}
+	if enc, err := json.Marshal(awsapi.EncodedOutput{JSON: []byte(body)}); err != nil || string(enc) != body {
+		t.Fatalf("json.Marshal = %s, %v", enc, err)
+	}
+	evs, err := f.db.ListAuditEvents(context.Background(), store.AuditQuery{Limit: 10})
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("%d events, %v", len(evs), err)
+	}
+	for _, e := range evs {
+		var doc map[string]any
+		if err := json.Unmarshal(e.Document, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if resp, ok := doc["responseElements"]; !ok || resp != nil || doc["readOnly"] != true || e.ErrorCode != "" {
+			t.Errorf("event %s", e.Document)
+		}
+	}
+}

@@ -49,10 +49,15 @@ func TestTimeJSON(t *testing.T) {
 	}{
 		{time.Unix(1700000000, 0), "1700000000"},
 		{time.Unix(1700000000, 123_000_000), "1700000000.123"},
+		{time.Unix(1700000000, 7_000_000), "1700000000.007"},
+		{time.Unix(1700000000, 50_000_000), "1700000000.050"},
 	} {
 		b, _ := Time(c.t).MarshalJSON()
 		if string(b) != c.want {
 			t.Errorf("MarshalJSON(%v) = %s, want %s", c.t, b, c.want)
+		}
+		if a := Time(c.t).AppendJSON([]byte(`{"t":`)); string(a) != `{"t":`+c.want {
+			t.Errorf("AppendJSON(%v) = %s", c.t, a)
 		}
 		var back Time
 		if err := back.UnmarshalJSON(b); err != nil || !time.Time(back).Equal(c.t) {

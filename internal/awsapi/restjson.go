@@ -157,7 +157,7 @@ func (rr *RESTRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	buf, err := json.Marshal(out)
+	buf, err := encodeOutput(out)
 	if err != nil {
 		rr.Log.Error("encode response", "operation", name, "err", err)
 		writeRESTError(w, mapper(internalFault))

@@ -303,6 +303,34 @@ func TestListPaging(t *testing.T) {
 	if len(users) != 1 || more || users[0].UserName != "cuser" {
 		t.Fatalf("filtered list = %+v", users)
 	}
+	// Raw users page alike, and the same users come out.
+	after = ""
+	for pages := 0; ; pages++ {
+		raw, more, err := svc.ListRawUsers(context.Background(), after, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users, _, err := svc.ListUsers(context.Background(), after, 3, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) != len(users) {
+			t.Fatalf("page %d: %d raw users, %d users", pages, len(raw), len(users))
+		}
+		for i, r := range raw {
+			u, err := r.Decode()
+			if err != nil || u.ID != users[i].ID || u.Profile.Emails[0].Value != users[i].Profile.Emails[0].Value {
+				t.Fatalf("raw user %+v decodes to %+v, %v; want %+v", r, u, err, users[i])
+			}
+		}
+		if !more {
+			if pages != 2 {
+				t.Fatalf("%d raw pages, want 3", pages+1)
+			}
+			break
+		}
+		after = raw[len(raw)-1].ID
+	}
 }
 
 func TestCheckStore(t *testing.T) {

@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
@@ -95,10 +96,30 @@ func (s *Service) ListUsers(ctx context.Context, after string, limit int, userNa
 	if err != nil {
 		return nil, false, err
 	}
-	if len(users) > limit {
-		return users[:limit], true, nil
+	users, more := trimPage(users, limit)
+	return users, more, nil
+}
+
+// ListRawUsers is ListUsers without the filter, each profile left as the
+// store holds it (store.RawUser), for callers that copy profiles into JSON
+// output and would otherwise decode them only to encode them again.
+func (s *Service) ListRawUsers(ctx context.Context, after string, limit int) ([]store.RawUser, bool, error) {
+	limit = clampLimit(limit)
+	users, err := s.store.ListRawUsers(ctx, store.ListQuery{After: after, Limit: limit + 1})
+	if err != nil {
+		return nil, false, fmt.Errorf("directory: list users after %q: %w", after, err)
 	}
-	return users, false, nil
+	users, more := trimPage(users, limit)
+	return users, more, nil
+}
+
+// trimPage cuts a listing read with one item beyond the page (limit+1) to
+// the page, and reports whether that item was there: whether more follow.
+func trimPage[T any](items []T, limit int) ([]T, bool) {
+	if len(items) > limit {
+		return items[:limit], true
+	}
+	return items, false
 }
 
 // FindUserID resolves a user from a unique attribute ("userName" or

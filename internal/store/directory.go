@@ -16,6 +16,9 @@ type DirectoryReader interface {
 	GetUserIDByKey(ctx context.Context, attribute, key string) (string, error)
 	GetUserByExternalID(ctx context.Context, issuer, id string) (User, error)
 	ListUsers(ctx context.Context, q ListQuery) ([]User, error)
+	// ListRawUsers is ListUsers with each profile left encoded (RawUser),
+	// for callers that copy profiles into JSON output as they are.
+	ListRawUsers(ctx context.Context, q ListQuery) ([]RawUser, error)
 	CountUsers(ctx context.Context) (int, error)
 
 	GetGroup(ctx context.Context, id string) (Group, error)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -50,6 +51,43 @@ type User struct {
 	UpdatedBy string
 	// Version counts writes; it starts at 1.
 	Version int64
+}
+
+// RawUser is a User whose profile is left as the store holds it, for
+// readers that copy the profile into JSON output without looking inside (a
+// page of ListUsers) and so need not pay for decoding it.
+type RawUser struct {
+	ID          string
+	UserName    string
+	UserNameKey string
+	EmailKey    string
+	DisplayName string
+	Status      string
+	// Profile is the JSON encoding of the user's UserProfile exactly as
+	// encoding/json wrote it: a compact object whose members are named by
+	// UserProfile's tags, empty members omitted. Readers may rely on this
+	// (it is what makes splicing the profile into other JSON safe), so a
+	// store must keep the bytes as written, never a normalized form.
+	Profile   json.RawMessage
+	CreatedAt time.Time
+	CreatedBy string
+	UpdatedAt time.Time
+	UpdatedBy string
+	Version   int64
+}
+
+// Decode returns the user with its profile decoded, for the readers of raw
+// users that need to look inside some profiles after all.
+func (u RawUser) Decode() (User, error) {
+	out := User{
+		ID: u.ID, UserName: u.UserName, UserNameKey: u.UserNameKey, EmailKey: u.EmailKey, DisplayName: u.DisplayName,
+		Status: u.Status, CreatedAt: u.CreatedAt, CreatedBy: u.CreatedBy, UpdatedAt: u.UpdatedAt, UpdatedBy: u.UpdatedBy,
+		Version: u.Version,
+	}
+	if err := json.Unmarshal(u.Profile, &out.Profile); err != nil {
+		return out, fmt.Errorf("store: decode profile of user %s: %w", u.ID, err)
+	}
+	return out, nil
 }
 
 // UserProfile holds the identity store attributes of a user that need no

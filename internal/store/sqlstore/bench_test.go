@@ -102,3 +102,16 @@ func BenchmarkListUsersPage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkListUsersPageRaw is BenchmarkListUsersPage with the profiles
+// left encoded (ListRawUsers), as ListUsers pages read them.
+func BenchmarkListUsersPageRaw(b *testing.B) {
+	db := openBench(b, 10000)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		after := fmt.Sprintf("u-%012d", (i*97)%9900)
+		if users, err := db.ListRawUsers(context.Background(), store.ListQuery{After: after, Limit: 50}); err != nil || len(users) != 50 {
+			b.Fatal(len(users), err)
+		}
+	}
+}

@@ -191,9 +191,11 @@ func scanUser(s interface{ Scan(...any) error }) (store.User, error) {
 // userDest receives the userColumns of a row, for scanUser and for joins
 // that read a user beside other records.
 type userDest struct {
-	u                store.User
-	email            sql.NullString
-	profile          string
+	u     store.User
+	email sql.NullString
+	// profile is scanned as bytes, which both json.Unmarshal and
+	// store.RawUser take without another copy.
+	profile          []byte
 	created, updated int64
 }
 
@@ -206,10 +208,22 @@ func (d *userDest) finish() (store.User, error) {
 	u := d.u
 	u.EmailKey = d.email.String
 	u.CreatedAt, u.UpdatedAt = fromMicros(d.created), fromMicros(d.updated)
-	if err := json.Unmarshal([]byte(d.profile), &u.Profile); err != nil {
+	if err := json.Unmarshal(d.profile, &u.Profile); err != nil {
 		return u, fmt.Errorf("sqlstore: decode profile of user %s: %w", u.ID, err)
 	}
 	return u, nil
+}
+
+// raw is finish without decoding the profile. The profile column holds the
+// bytes json.Marshal wrote (CreateUser, UpdateUser) in a TEXT column, which
+// neither backend rewrites, as store.RawUser promises.
+func (d *userDest) raw() store.RawUser {
+	u := &d.u
+	return store.RawUser{
+		ID: u.ID, UserName: u.UserName, UserNameKey: u.UserNameKey, EmailKey: d.email.String, DisplayName: u.DisplayName,
+		Status: u.Status, Profile: d.profile, CreatedAt: fromMicros(d.created), CreatedBy: u.CreatedBy,
+		UpdatedAt: fromMicros(d.updated), UpdatedBy: u.UpdatedBy, Version: u.Version,
+	}
 }
 
 func nullable(s string) any {
@@ -306,6 +320,28 @@ func (q *queries) ListUsers(ctx context.Context, lq store.ListQuery) ([]store.Us
 		out = append(out, u)
 	}
 	return out, rows.Err()
+}
+
+func (q *queries) ListRawUsers(ctx context.Context, lq store.ListQuery) ([]store.RawUser, error) {
+	rows, err := q.query(ctx, `SELECT `+userColumns+` FROM users WHERE id > ? ORDER BY id LIMIT ?`, lq.After, lq.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list raw users: %w", err)
+	}
+	defer rows.Close()
+	// Pages are small (the directory asks for at most 101 rows); the bound
+	// keeps an unusual limit from allocating much before any row is read.
+	out := make([]store.RawUser, 0, min(max(lq.Limit, 0), 1000))
+	for rows.Next() {
+		var d userDest
+		if err := rows.Scan(d.dests()...); err != nil {
+			return nil, fmt.Errorf("sqlstore: list raw users: %w", err)
+		}
+		out = append(out, d.raw())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: list raw users: %w", err)
+	}
+	return out, nil
 }
 
 func (q *queries) CountUsers(ctx context.Context) (int, error) {

@@ -41,6 +41,7 @@ func Run(t *testing.T, newDatabase NewDatabase) {
 		{"ConcurrentUniqueWriters", testConcurrentUniqueWriters},
 		{"NoLostUpdates", testNoLostUpdates},
 		{"PaginationStable", testPaginationStable},
+		{"RawUsers", testRawUsers},
 		{"TimeHandling", testTimeHandling},
 		{"Audit", testAudit},
 		{"ReadOnlyView", testReadOnlyView},
