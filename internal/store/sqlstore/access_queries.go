@@ -25,7 +25,7 @@ func (q *queries) SetInstanceName(ctx context.Context, name string) error {
 const permissionSetColumns = `id, name, name_key, description, session_duration, relay_state, inline_policy, boundary,
 	version, created_at, updated_at`
 
-func scanPermissionSet(s interface{ Scan(...any) error }) (store.PermissionSet, error) {
+func scanPermissionSet(s scanner) (store.PermissionSet, error) {
 	var (
 		ps               store.PermissionSet
 		boundary         string
@@ -60,36 +60,17 @@ func encodeBoundary(b *store.Boundary) (string, error) {
 }
 
 func (q *queries) GetPermissionSet(ctx context.Context, id string) (store.PermissionSet, error) {
-	ps, err := scanPermissionSet(q.row(ctx, `SELECT `+permissionSetColumns+` FROM permission_sets WHERE id = ?`, id))
-	if err != nil {
-		return ps, notFound(err, "permission set", id)
-	}
-	return ps, nil
+	return queryOne(ctx, q, "permission set", id, scanPermissionSet, `SELECT `+permissionSetColumns+` FROM permission_sets WHERE id = ?`, id)
 }
 
 func (q *queries) GetPermissionSetByName(ctx context.Context, nameKey string) (store.PermissionSet, error) {
-	ps, err := scanPermissionSet(q.row(ctx, `SELECT `+permissionSetColumns+` FROM permission_sets WHERE name_key = ?`, nameKey))
-	if err != nil {
-		return ps, notFound(err, "permission set named", nameKey)
-	}
-	return ps, nil
+	return queryOne(ctx, q, "permission set named", nameKey, scanPermissionSet,
+		`SELECT `+permissionSetColumns+` FROM permission_sets WHERE name_key = ?`, nameKey)
 }
 
 func (q *queries) ListPermissionSets(ctx context.Context, lq store.ListQuery) ([]store.PermissionSet, error) {
-	rows, err := q.query(ctx, `SELECT `+permissionSetColumns+` FROM permission_sets WHERE id > ? ORDER BY id LIMIT ?`, lq.After, lq.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list permission sets: %w", err)
-	}
-	defer rows.Close()
-	var out []store.PermissionSet
-	for rows.Next() {
-		ps, err := scanPermissionSet(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list permission sets: %w", err)
-		}
-		out = append(out, ps)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list permission sets", scanPermissionSet,
+		`SELECT `+permissionSetColumns+` FROM permission_sets WHERE id > ? ORDER BY id LIMIT ?`, lq.After, lq.Limit)
 }
 
 func (q *queries) CountPermissionSets(ctx context.Context) (int, error) {
@@ -145,25 +126,19 @@ func (q *queries) DeletePermissionSet(ctx context.Context, id string) error {
 }
 
 func (q *queries) ListManagedPolicyAttachments(ctx context.Context, permissionSetID string) ([]store.ManagedPolicyAttachment, error) {
-	rows, err := q.query(ctx, `SELECT permission_set_id, arn, name, attached_at FROM ps_managed_policies
+	return queryAll(ctx, q, "list managed policies of "+permissionSetID, scanManagedPolicyAttachment,
+		`SELECT permission_set_id, arn, name, attached_at FROM ps_managed_policies
 		WHERE permission_set_id = ? ORDER BY attached_at, arn`, permissionSetID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list managed policies of %s: %w", permissionSetID, err)
-	}
-	defer rows.Close()
-	var out []store.ManagedPolicyAttachment
-	for rows.Next() {
-		var (
-			a  store.ManagedPolicyAttachment
-			at int64
-		)
-		if err := rows.Scan(&a.PermissionSetID, &a.ARN, &a.Name, &at); err != nil {
-			return nil, fmt.Errorf("sqlstore: list managed policies of %s: %w", permissionSetID, err)
-		}
-		a.AttachedAt = fromMicros(at)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+}
+
+func scanManagedPolicyAttachment(s scanner) (store.ManagedPolicyAttachment, error) {
+	var (
+		a  store.ManagedPolicyAttachment
+		at int64
+	)
+	err := s.Scan(&a.PermissionSetID, &a.ARN, &a.Name, &at)
+	a.AttachedAt = fromMicros(at)
+	return a, err
 }
 
 func (q *queries) AttachManagedPolicy(ctx context.Context, a store.ManagedPolicyAttachment) error {
@@ -183,20 +158,14 @@ func (q *queries) DetachManagedPolicy(ctx context.Context, permissionSetID, arn 
 }
 
 func (q *queries) ListCustomerPolicyRefs(ctx context.Context, permissionSetID string) ([]store.CustomerPolicyRef, error) {
-	rows, err := q.query(ctx, `SELECT name, path FROM ps_customer_policies WHERE permission_set_id = ? ORDER BY path, name`, permissionSetID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list customer policies of %s: %w", permissionSetID, err)
-	}
-	defer rows.Close()
-	var out []store.CustomerPolicyRef
-	for rows.Next() {
-		var r store.CustomerPolicyRef
-		if err := rows.Scan(&r.Name, &r.Path); err != nil {
-			return nil, fmt.Errorf("sqlstore: list customer policies of %s: %w", permissionSetID, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list customer policies of "+permissionSetID, scanCustomerPolicyRef,
+		`SELECT name, path FROM ps_customer_policies WHERE permission_set_id = ? ORDER BY path, name`, permissionSetID)
+}
+
+func scanCustomerPolicyRef(s scanner) (store.CustomerPolicyRef, error) {
+	var r store.CustomerPolicyRef
+	err := s.Scan(&r.Name, &r.Path)
+	return r, err
 }
 
 func (q *queries) AttachCustomerPolicyRef(ctx context.Context, permissionSetID string, ref store.CustomerPolicyRef) error {
@@ -234,7 +203,7 @@ func (q *queries) DeleteSSOTags(ctx context.Context, resourceID string, keys []s
 
 const assignmentColumns = `account_id, permission_set_id, principal_type, principal_id, created_at`
 
-func scanAssignment(s interface{ Scan(...any) error }) (store.AccountAssignment, error) {
+func scanAssignment(s scanner) (store.AccountAssignment, error) {
 	var (
 		a       store.AccountAssignment
 		created int64
@@ -245,13 +214,9 @@ func scanAssignment(s interface{ Scan(...any) error }) (store.AccountAssignment,
 }
 
 func (q *queries) GetAccountAssignment(ctx context.Context, k store.AssignmentKey) (store.AccountAssignment, error) {
-	a, err := scanAssignment(q.row(ctx, `SELECT `+assignmentColumns+` FROM account_assignments
+	return queryOne(ctx, q, "account assignment", k, scanAssignment, `SELECT `+assignmentColumns+` FROM account_assignments
 		WHERE account_id = ? AND permission_set_id = ? AND principal_type = ? AND principal_id = ?`,
-		k.AccountID, k.PermissionSetID, k.PrincipalType, k.PrincipalID))
-	if err != nil {
-		return a, notFound(err, "account assignment", k)
-	}
-	return a, nil
+		k.AccountID, k.PermissionSetID, k.PrincipalType, k.PrincipalID)
 }
 
 func (q *queries) ListAccountAssignments(ctx context.Context, aq store.AssignmentQuery) ([]store.AccountAssignment, error) {
@@ -283,21 +248,8 @@ func (q *queries) ListAccountAssignments(ctx context.Context, aq store.Assignmen
 	a := aq.After
 	where += ` AND (account_id, permission_set_id, principal_type, principal_id) > (?, ?, ?, ?)`
 	args = append(args, a.AccountID, a.PermissionSetID, a.PrincipalType, a.PrincipalID, aq.Limit)
-	rows, err := q.query(ctx, `SELECT `+assignmentColumns+` FROM account_assignments WHERE `+where+`
+	return queryAll(ctx, q, "list account assignments", scanAssignment, `SELECT `+assignmentColumns+` FROM account_assignments WHERE `+where+`
 		ORDER BY account_id, permission_set_id, principal_type, principal_id LIMIT ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list account assignments: %w", err)
-	}
-	defer rows.Close()
-	var out []store.AccountAssignment
-	for rows.Next() {
-		a, err := scanAssignment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list account assignments: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }
 
 func (q *queries) CountAccountAssignments(ctx context.Context, permissionSetID, accountID string) (int, error) {
@@ -367,7 +319,7 @@ func (q *queries) DeletePrincipalAssignments(ctx context.Context, principalType,
 const roleColumns = `r.permission_set_id, r.account_id, r.role_name, r.role_name_key, r.role_id, r.path,
 	r.permission_set_version, r.revision, r.policies, r.created_at, r.updated_at`
 
-func scanRole(s interface{ Scan(...any) error }) (store.ProvisionedRole, error) {
+func scanRole(s scanner) (store.ProvisionedRole, error) {
 	var (
 		r                store.ProvisionedRole
 		policies         string
@@ -391,12 +343,8 @@ func finishRole(r *store.ProvisionedRole, policies string, created, updated int6
 }
 
 func (q *queries) GetProvisionedRole(ctx context.Context, permissionSetID, accountID string) (store.ProvisionedRole, error) {
-	r, err := scanRole(q.row(ctx, `SELECT `+roleColumns+` FROM provisioned_roles r WHERE r.permission_set_id = ? AND r.account_id = ?`,
-		permissionSetID, accountID))
-	if err != nil {
-		return r, notFound(err, "provisioned role of permission set "+permissionSetID+" in account", accountID)
-	}
-	return r, nil
+	return queryOne(ctx, q, "provisioned role of permission set "+permissionSetID+" in account", accountID, scanRole,
+		`SELECT `+roleColumns+` FROM provisioned_roles r WHERE r.permission_set_id = ? AND r.account_id = ?`, permissionSetID, accountID)
 }
 
 // prefixedPermissionSetColumns are permissionSetColumns qualified by the
@@ -442,12 +390,8 @@ func (q *queries) GetUserRole(ctx context.Context, userID, accountID, name strin
 }
 
 func (q *queries) GetProvisionedRoleByName(ctx context.Context, accountID, roleNameKey string) (store.ProvisionedRole, error) {
-	r, err := scanRole(q.row(ctx, `SELECT `+roleColumns+` FROM provisioned_roles r WHERE r.account_id = ? AND r.role_name_key = ?`,
-		accountID, roleNameKey))
-	if err != nil {
-		return r, notFound(err, "role", roleNameKey)
-	}
-	return r, nil
+	return queryOne(ctx, q, "role", roleNameKey, scanRole,
+		`SELECT `+roleColumns+` FROM provisioned_roles r WHERE r.account_id = ? AND r.role_name_key = ?`, accountID, roleNameKey)
 }
 
 func (q *queries) ListProvisionedRoles(ctx context.Context, rq store.RoleQuery) ([]store.ProvisionedRole, error) {
@@ -491,20 +435,7 @@ func (q *queries) ListRolesInAccount(ctx context.Context, accountID, afterNameKe
 }
 
 func (q *queries) roles(ctx context.Context, query string, args ...any) ([]store.ProvisionedRole, error) {
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list provisioned roles: %w", err)
-	}
-	defer rows.Close()
-	var out []store.ProvisionedRole
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list provisioned roles: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list provisioned roles", scanRole, query, args...)
 }
 
 func (q *queries) PutProvisionedRole(ctx context.Context, r store.ProvisionedRole) error {
@@ -569,7 +500,7 @@ func (q *queries) DeleteProvisionedRole(ctx context.Context, permissionSetID, ac
 const operationColumns = `request_id, kind, status, failure_reason, permission_set_id, target_id, target_type,
 	principal_type, principal_id, cursor_position, created_at, finished_at, lease_until`
 
-func scanOperation(s interface{ Scan(...any) error }) (store.SSOOperation, error) {
+func scanOperation(s scanner) (store.SSOOperation, error) {
 	var (
 		op                       store.SSOOperation
 		created, finished, lease int64
@@ -581,11 +512,7 @@ func scanOperation(s interface{ Scan(...any) error }) (store.SSOOperation, error
 }
 
 func (q *queries) GetSSOOperation(ctx context.Context, requestID string) (store.SSOOperation, error) {
-	op, err := scanOperation(q.row(ctx, `SELECT `+operationColumns+` FROM sso_operations WHERE request_id = ?`, requestID))
-	if err != nil {
-		return op, notFound(err, "operation", requestID)
-	}
-	return op, nil
+	return queryOne(ctx, q, "operation", requestID, scanOperation, `SELECT `+operationColumns+` FROM sso_operations WHERE request_id = ?`, requestID)
 }
 
 func (q *queries) ListSSOOperations(ctx context.Context, oq store.SSOOperationQuery) ([]store.SSOOperation, error) {
@@ -601,20 +528,7 @@ func (q *queries) ListSSOOperations(ctx context.Context, oq store.SSOOperationQu
 }
 
 func (q *queries) operations(ctx context.Context, query string, args ...any) ([]store.SSOOperation, error) {
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list operations: %w", err)
-	}
-	defer rows.Close()
-	var out []store.SSOOperation
-	for rows.Next() {
-		op, err := scanOperation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list operations: %w", err)
-		}
-		out = append(out, op)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list operations", scanOperation, query, args...)
 }
 
 func (q *queries) PutSSOOperation(ctx context.Context, op store.SSOOperation) error {

@@ -12,33 +12,16 @@ import (
 // ---- console grants ----
 
 func (q *queries) GetConsoleGrant(ctx context.Context, userID string) (store.ConsoleGrant, error) {
-	g, err := scanConsoleGrant(q.row(ctx, `SELECT user_id, level, policy_arns, granted_at, granted_by
-		FROM console_grants WHERE user_id = ?`, userID))
-	if err != nil {
-		return g, notFound(err, "console grant of user", userID)
-	}
-	return g, nil
+	return queryOne(ctx, q, "console grant of user", userID, scanConsoleGrant, `SELECT user_id, level, policy_arns, granted_at, granted_by
+		FROM console_grants WHERE user_id = ?`, userID)
 }
 
 func (q *queries) ListConsoleGrants(ctx context.Context, after string, limit int) ([]store.ConsoleGrant, error) {
-	rows, err := q.query(ctx, `SELECT user_id, level, policy_arns, granted_at, granted_by
+	return queryAll(ctx, q, "list console grants", scanConsoleGrant, `SELECT user_id, level, policy_arns, granted_at, granted_by
 		FROM console_grants WHERE user_id > ? ORDER BY user_id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list console grants: %w", err)
-	}
-	defer rows.Close()
-	var out []store.ConsoleGrant
-	for rows.Next() {
-		g, err := scanConsoleGrant(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list console grants: %w", err)
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
 }
 
-func scanConsoleGrant(s interface{ Scan(...any) error }) (store.ConsoleGrant, error) {
+func scanConsoleGrant(s scanner) (store.ConsoleGrant, error) {
 	var (
 		g        store.ConsoleGrant
 		policies string
@@ -123,20 +106,7 @@ func (q *queries) SearchUsers(ctx context.Context, us store.UserSearch) ([]store
 	}
 	query += ` ORDER BY ` + column + ` LIMIT ?`
 	args = append(args, us.Limit)
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: search users: %w", err)
-	}
-	defer rows.Close()
-	var out []store.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: search users: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "search users", scanUser, query, args...)
 }
 
 // ---- provisioning ----
@@ -189,29 +159,11 @@ func (q *queries) SearchAuditEvents(ctx context.Context, as store.AuditSearch) (
 	} else if as.Before > 0 {
 		where, args = append(where, "seq < ?"), append(args, as.Before)
 	}
-	query := `SELECT seq, event_id, event_time, source, name, principal, error_code, document FROM audit_events`
+	query := `SELECT ` + auditColumns + ` FROM audit_events`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += order + " LIMIT ?"
 	args = append(args, as.Limit)
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: search audit events: %w", err)
-	}
-	defer rows.Close()
-	var out []store.AuditEvent
-	for rows.Next() {
-		var (
-			e   store.AuditEvent
-			t   int64
-			doc string
-		)
-		if err := rows.Scan(&e.Seq, &e.EventID, &t, &e.Source, &e.Name, &e.Principal, &e.ErrorCode, &doc); err != nil {
-			return nil, fmt.Errorf("sqlstore: search audit events: %w", err)
-		}
-		e.Time, e.Document = fromMicros(t), []byte(doc)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "search audit events", scanAuditEvent, query, args...)
 }

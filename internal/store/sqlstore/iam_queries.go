@@ -12,7 +12,7 @@ import (
 const iamPolicyColumns = `p.id, p.account_id, p.name, p.name_key, p.path, p.description, p.default_version, p.last_version,
 	p.created_at, p.updated_at`
 
-func scanIAMPolicy(s interface{ Scan(...any) error }) (store.IAMPolicy, error) {
+func scanIAMPolicy(s scanner) (store.IAMPolicy, error) {
 	var (
 		p                store.IAMPolicy
 		created, updated int64
@@ -24,12 +24,8 @@ func scanIAMPolicy(s interface{ Scan(...any) error }) (store.IAMPolicy, error) {
 }
 
 func (q *queries) GetIAMPolicy(ctx context.Context, accountID, nameKey string) (store.IAMPolicy, error) {
-	p, err := scanIAMPolicy(q.row(ctx, `SELECT `+iamPolicyColumns+` FROM iam_policies p WHERE p.account_id = ? AND p.name_key = ?`,
-		accountID, nameKey))
-	if err != nil {
-		return p, notFound(err, "policy in account "+accountID+" named", nameKey)
-	}
-	return p, nil
+	return queryOne(ctx, q, "policy in account "+accountID+" named", nameKey, scanIAMPolicy,
+		`SELECT `+iamPolicyColumns+` FROM iam_policies p WHERE p.account_id = ? AND p.name_key = ?`, accountID, nameKey)
 }
 
 func (q *queries) ListIAMPolicies(ctx context.Context, iq store.IAMPolicyQuery) ([]store.IAMPolicy, error) {
@@ -49,20 +45,7 @@ func (q *queries) ListIAMPolicies(ctx context.Context, iq store.IAMPolicyQuery) 
 	}
 	query += ` ORDER BY p.name_key LIMIT ?`
 	args = append(args, iq.Limit)
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list policies of %s: %w", iq.AccountID, err)
-	}
-	defer rows.Close()
-	var out []store.IAMPolicy
-	for rows.Next() {
-		p, err := scanIAMPolicy(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list policies of %s: %w", iq.AccountID, err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list policies of "+iq.AccountID, scanIAMPolicy, query, args...)
 }
 
 func (q *queries) CountIAMPolicies(ctx context.Context, accountID string) (int, error) {
@@ -82,44 +65,30 @@ func versionNumber(id string) (int, error) {
 	return n, nil
 }
 
-func (q *queries) GetIAMPolicyVersion(ctx context.Context, policyID, versionID string) (store.IAMPolicyVersion, error) {
+func scanIAMPolicyVersion(s scanner) (store.IAMPolicyVersion, error) {
 	var (
 		v       store.IAMPolicyVersion
 		created int64
 	)
-	n, err := versionNumber(versionID)
-	if err != nil {
-		return v, fmt.Errorf("policy version %s: %w", versionID, store.ErrNotFound)
-	}
-	err = q.row(ctx, `SELECT policy_id, version_id, document, created_at FROM iam_policy_versions WHERE policy_id = ? AND version_no = ?`,
-		policyID, n).Scan(&v.PolicyID, &v.VersionID, &v.Document, &created)
-	if err != nil {
-		return v, notFound(err, "policy version", versionID)
+	if err := s.Scan(&v.PolicyID, &v.VersionID, &v.Document, &created); err != nil {
+		return v, err
 	}
 	v.CreatedAt = fromMicros(created)
 	return v, nil
 }
 
-func (q *queries) ListIAMPolicyVersions(ctx context.Context, policyID string) ([]store.IAMPolicyVersion, error) {
-	rows, err := q.query(ctx, `SELECT policy_id, version_id, document, created_at FROM iam_policy_versions
-		WHERE policy_id = ? ORDER BY version_no DESC`, policyID)
+func (q *queries) GetIAMPolicyVersion(ctx context.Context, policyID, versionID string) (store.IAMPolicyVersion, error) {
+	n, err := versionNumber(versionID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list versions of %s: %w", policyID, err)
+		return store.IAMPolicyVersion{}, fmt.Errorf("policy version %s: %w", versionID, store.ErrNotFound)
 	}
-	defer rows.Close()
-	var out []store.IAMPolicyVersion
-	for rows.Next() {
-		var (
-			v       store.IAMPolicyVersion
-			created int64
-		)
-		if err := rows.Scan(&v.PolicyID, &v.VersionID, &v.Document, &created); err != nil {
-			return nil, fmt.Errorf("sqlstore: list versions of %s: %w", policyID, err)
-		}
-		v.CreatedAt = fromMicros(created)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryOne(ctx, q, "policy version", versionID, scanIAMPolicyVersion,
+		`SELECT policy_id, version_id, document, created_at FROM iam_policy_versions WHERE policy_id = ? AND version_no = ?`, policyID, n)
+}
+
+func (q *queries) ListIAMPolicyVersions(ctx context.Context, policyID string) ([]store.IAMPolicyVersion, error) {
+	return queryAll(ctx, q, "list versions of "+policyID, scanIAMPolicyVersion, `SELECT policy_id, version_id, document, created_at FROM iam_policy_versions
+		WHERE policy_id = ? ORDER BY version_no DESC`, policyID)
 }
 
 func (q *queries) ListIAMPolicyTags(ctx context.Context, policyID string) ([]store.Tag, error) {

@@ -9,7 +9,7 @@ import (
 
 const iamUserColumns = `id, account_id, name, name_key, path, boundary_arn, created_at`
 
-func scanIAMUser(s interface{ Scan(...any) error }) (store.IAMUser, error) {
+func scanIAMUser(s scanner) (store.IAMUser, error) {
 	var (
 		u       store.IAMUser
 		created int64
@@ -20,12 +20,8 @@ func scanIAMUser(s interface{ Scan(...any) error }) (store.IAMUser, error) {
 }
 
 func (q *queries) GetIAMUser(ctx context.Context, accountID, nameKey string) (store.IAMUser, error) {
-	u, err := scanIAMUser(q.row(ctx, `SELECT `+iamUserColumns+` FROM iam_users WHERE account_id = ? AND name_key = ?`,
-		accountID, nameKey))
-	if err != nil {
-		return u, notFound(err, "IAM user in account "+accountID+" named", nameKey)
-	}
-	return u, nil
+	return queryOne(ctx, q, "IAM user in account "+accountID+" named", nameKey, scanIAMUser,
+		`SELECT `+iamUserColumns+` FROM iam_users WHERE account_id = ? AND name_key = ?`, accountID, nameKey)
 }
 
 func (q *queries) ListIAMUsers(ctx context.Context, uq store.IAMUserQuery) ([]store.IAMUser, error) {
@@ -39,20 +35,7 @@ func (q *queries) ListIAMUsers(ctx context.Context, uq store.IAMUserQuery) ([]st
 	}
 	query += ` ORDER BY name_key LIMIT ?`
 	args = append(args, uq.Limit)
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list IAM users of %s: %w", uq.AccountID, err)
-	}
-	defer rows.Close()
-	var out []store.IAMUser
-	for rows.Next() {
-		u, err := scanIAMUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list IAM users of %s: %w", uq.AccountID, err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list IAM users of "+uq.AccountID, scanIAMUser, query, args...)
 }
 
 func (q *queries) CountIAMUsers(ctx context.Context, accountID string) (int, error) {
@@ -63,49 +46,32 @@ func (q *queries) CountIAMUsers(ctx context.Context, accountID string) (int, err
 	return n, nil
 }
 
+func scanIAMInlinePolicy(s scanner) (store.IAMInlinePolicy, error) {
+	var p store.IAMInlinePolicy
+	err := s.Scan(&p.OwnerID, &p.Name, &p.NameKey, &p.Document)
+	return p, err
+}
+
 func (q *queries) ListIAMInlinePolicies(ctx context.Context, ownerID string) ([]store.IAMInlinePolicy, error) {
-	rows, err := q.query(ctx, `SELECT owner_id, name, name_key, document FROM iam_inline_policies
+	return queryAll(ctx, q, "list inline policies of "+ownerID, scanIAMInlinePolicy,
+		`SELECT owner_id, name, name_key, document FROM iam_inline_policies
 		WHERE owner_id = ? ORDER BY name_key`, ownerID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list inline policies of %s: %w", ownerID, err)
-	}
-	defer rows.Close()
-	var out []store.IAMInlinePolicy
-	for rows.Next() {
-		var p store.IAMInlinePolicy
-		if err := rows.Scan(&p.OwnerID, &p.Name, &p.NameKey, &p.Document); err != nil {
-			return nil, fmt.Errorf("sqlstore: list inline policies of %s: %w", ownerID, err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 func (q *queries) GetIAMInlinePolicy(ctx context.Context, ownerID, nameKey string) (store.IAMInlinePolicy, error) {
-	var p store.IAMInlinePolicy
-	err := q.row(ctx, `SELECT owner_id, name, name_key, document FROM iam_inline_policies WHERE owner_id = ? AND name_key = ?`,
-		ownerID, nameKey).Scan(&p.OwnerID, &p.Name, &p.NameKey, &p.Document)
-	if err != nil {
-		return p, notFound(err, "inline policy of "+ownerID+" named", nameKey)
-	}
-	return p, nil
+	return queryOne(ctx, q, "inline policy of "+ownerID+" named", nameKey, scanIAMInlinePolicy,
+		`SELECT owner_id, name, name_key, document FROM iam_inline_policies WHERE owner_id = ? AND name_key = ?`, ownerID, nameKey)
 }
 
 func (q *queries) ListIAMAttachedPolicies(ctx context.Context, ownerID string) ([]string, error) {
-	rows, err := q.query(ctx, `SELECT policy_arn FROM iam_attached_policies WHERE owner_id = ? ORDER BY policy_arn`, ownerID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list attached policies of %s: %w", ownerID, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, fmt.Errorf("sqlstore: list attached policies of %s: %w", ownerID, err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list attached policies of "+ownerID, scanString,
+		`SELECT policy_arn FROM iam_attached_policies WHERE owner_id = ? ORDER BY policy_arn`, ownerID)
+}
+
+func scanString(s scanner) (string, error) {
+	var v string
+	err := s.Scan(&v)
+	return v, err
 }
 
 func (q *queries) CountIAMPolicyAttachments(ctx context.Context, accountID, policyARN string, boundary bool) (int, error) {
@@ -125,25 +91,8 @@ func (q *queries) ListIAMEntityTags(ctx context.Context, ownerID string) ([]stor
 }
 
 func (q *queries) ListAccessKeysOf(ctx context.Context, principalARN string) ([]store.AccessKey, error) {
-	rows, err := q.query(ctx, `SELECT id, secret_sealed, principal_arn, account_id, principal_id, status, created_at
+	return queryAll(ctx, q, "list access keys of "+principalARN, scanAccessKey, `SELECT id, secret_sealed, principal_arn, account_id, principal_id, status, created_at
 		FROM access_keys WHERE principal_arn = ? ORDER BY created_at, id`, principalARN)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list access keys of %s: %w", principalARN, err)
-	}
-	defer rows.Close()
-	var out []store.AccessKey
-	for rows.Next() {
-		var (
-			k       store.AccessKey
-			created int64
-		)
-		if err := rows.Scan(&k.ID, &k.SecretSealed, &k.PrincipalARN, &k.AccountID, &k.PrincipalID, &k.Status, &created); err != nil {
-			return nil, fmt.Errorf("sqlstore: list access keys of %s: %w", principalARN, err)
-		}
-		k.CreatedAt = fromMicros(created)
-		out = append(out, k)
-	}
-	return out, rows.Err()
 }
 
 func (q *queries) CreateIAMUser(ctx context.Context, u store.IAMUser) error {

@@ -44,7 +44,7 @@ func (q *queries) CreateOrganization(ctx context.Context, o store.Organization) 
 
 const accountColumns = `id, name, email, email_key, status, joined_method, joined_at, parent_id`
 
-func scanAccount(s interface{ Scan(...any) error }) (store.Account, error) {
+func scanAccount(s scanner) (store.Account, error) {
 	var (
 		a      store.Account
 		joined int64
@@ -55,19 +55,11 @@ func scanAccount(s interface{ Scan(...any) error }) (store.Account, error) {
 }
 
 func (q *queries) GetAccount(ctx context.Context, id string) (store.Account, error) {
-	a, err := scanAccount(q.row(ctx, `SELECT `+accountColumns+` FROM org_accounts WHERE id = ?`, id))
-	if err != nil {
-		return a, notFound(err, "account", id)
-	}
-	return a, nil
+	return queryOne(ctx, q, "account", id, scanAccount, `SELECT `+accountColumns+` FROM org_accounts WHERE id = ?`, id)
 }
 
 func (q *queries) GetAccountByEmail(ctx context.Context, emailKey string) (store.Account, error) {
-	a, err := scanAccount(q.row(ctx, `SELECT `+accountColumns+` FROM org_accounts WHERE email_key = ?`, emailKey))
-	if err != nil {
-		return a, notFound(err, "account with email", emailKey)
-	}
-	return a, nil
+	return queryOne(ctx, q, "account with email", emailKey, scanAccount, `SELECT `+accountColumns+` FROM org_accounts WHERE email_key = ?`, emailKey)
 }
 
 func (q *queries) ListAccounts(ctx context.Context, aq store.AccountQuery) ([]store.Account, error) {
@@ -79,20 +71,7 @@ func (q *queries) ListAccounts(ctx context.Context, aq store.AccountQuery) ([]st
 	}
 	query += ` ORDER BY id LIMIT ?`
 	args = append(args, aq.Limit)
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list accounts: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list accounts: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list accounts", scanAccount, query, args...)
 }
 
 func (q *queries) CountAccounts(ctx context.Context) (int, error) {
@@ -119,7 +98,7 @@ func (q *queries) MoveAccount(ctx context.Context, id, parentID string) error {
 
 const orgUnitColumns = `id, name, name_key, parent_id, created_at`
 
-func scanOrgUnit(s interface{ Scan(...any) error }) (store.OrgUnit, error) {
+func scanOrgUnit(s scanner) (store.OrgUnit, error) {
 	var (
 		ou      store.OrgUnit
 		created int64
@@ -130,29 +109,12 @@ func scanOrgUnit(s interface{ Scan(...any) error }) (store.OrgUnit, error) {
 }
 
 func (q *queries) GetOrgUnit(ctx context.Context, id string) (store.OrgUnit, error) {
-	ou, err := scanOrgUnit(q.row(ctx, `SELECT `+orgUnitColumns+` FROM org_units WHERE id = ?`, id))
-	if err != nil {
-		return ou, notFound(err, "organizational unit", id)
-	}
-	return ou, nil
+	return queryOne(ctx, q, "organizational unit", id, scanOrgUnit, `SELECT `+orgUnitColumns+` FROM org_units WHERE id = ?`, id)
 }
 
 func (q *queries) ListOrgUnits(ctx context.Context, parentID, after string, limit int) ([]store.OrgUnit, error) {
-	rows, err := q.query(ctx, `SELECT `+orgUnitColumns+` FROM org_units WHERE parent_id = ? AND id > ? ORDER BY id LIMIT ?`,
-		parentID, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list organizational units: %w", err)
-	}
-	defer rows.Close()
-	var out []store.OrgUnit
-	for rows.Next() {
-		ou, err := scanOrgUnit(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list organizational units: %w", err)
-		}
-		out = append(out, ou)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list organizational units", scanOrgUnit,
+		`SELECT `+orgUnitColumns+` FROM org_units WHERE parent_id = ? AND id > ? ORDER BY id LIMIT ?`, parentID, after, limit)
 }
 
 func (q *queries) CountOrgUnits(ctx context.Context) (int, error) { return q.count(ctx, "org_units") }
@@ -168,20 +130,14 @@ func (q *queries) CreateOrgUnit(ctx context.Context, ou store.OrgUnit) error {
 // ---- tags (shared by the tag tables of several domains) ----
 
 func (q *queries) listTags(ctx context.Context, table, ownerColumn, owner string) ([]store.Tag, error) {
-	rows, err := q.query(ctx, `SELECT tag_key, tag_value FROM `+table+` WHERE `+ownerColumn+` = ? ORDER BY tag_key`, owner)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list tags of %s: %w", owner, err)
-	}
-	defer rows.Close()
-	var out []store.Tag
-	for rows.Next() {
-		var t store.Tag
-		if err := rows.Scan(&t.Key, &t.Value); err != nil {
-			return nil, fmt.Errorf("sqlstore: list tags of %s: %w", owner, err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list tags of "+owner, scanTag,
+		`SELECT tag_key, tag_value FROM `+table+` WHERE `+ownerColumn+` = ? ORDER BY tag_key`, owner)
+}
+
+func scanTag(s scanner) (store.Tag, error) {
+	var t store.Tag
+	err := s.Scan(&t.Key, &t.Value)
+	return t, err
 }
 
 func (q *queries) putTags(ctx context.Context, table, ownerColumn, owner string, tags []store.Tag) error {
@@ -225,7 +181,7 @@ func (q *queries) DeleteOrgTags(ctx context.Context, resourceID string, keys []s
 
 const createAccountColumns = `id, account_name, email, state, failure_reason, account_id, tags, requested_at, completed_at, lease_until`
 
-func scanCreateAccountRequest(s interface{ Scan(...any) error }) (store.CreateAccountRequest, error) {
+func scanCreateAccountRequest(s scanner) (store.CreateAccountRequest, error) {
 	var (
 		r                           store.CreateAccountRequest
 		tags                        string
@@ -262,11 +218,8 @@ func optionalTime(v int64) time.Time {
 }
 
 func (q *queries) GetCreateAccountRequest(ctx context.Context, id string) (store.CreateAccountRequest, error) {
-	r, err := scanCreateAccountRequest(q.row(ctx, `SELECT `+createAccountColumns+` FROM create_account_requests WHERE id = ?`, id))
-	if err != nil {
-		return r, notFound(err, "create account request", id)
-	}
-	return r, nil
+	return queryOne(ctx, q, "create account request", id, scanCreateAccountRequest,
+		`SELECT `+createAccountColumns+` FROM create_account_requests WHERE id = ?`, id)
 }
 
 func (q *queries) ListCreateAccountRequests(ctx context.Context, cq store.CreateAccountRequestQuery) ([]store.CreateAccountRequest, error) {
@@ -280,20 +233,7 @@ func (q *queries) ListCreateAccountRequests(ctx context.Context, cq store.Create
 	}
 	query += ` ORDER BY id LIMIT ?`
 	args = append(args, cq.Limit)
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list create account requests: %w", err)
-	}
-	defer rows.Close()
-	var out []store.CreateAccountRequest
-	for rows.Next() {
-		r, err := scanCreateAccountRequest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list create account requests: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list create account requests", scanCreateAccountRequest, query, args...)
 }
 
 func (q *queries) PutCreateAccountRequest(ctx context.Context, r store.CreateAccountRequest) error {

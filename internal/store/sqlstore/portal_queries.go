@@ -46,20 +46,15 @@ func (q *queries) ListUserAccounts(ctx context.Context, uq store.UserAccountQuer
 	s, sargs := searchClause(uq.Search)
 	where += s
 	args = append(append(args, sargs...), uq.Limit)
-	rows, err := q.query(ctx, `SELECT a.id, a.name, a.email FROM org_accounts a WHERE `+where+` ORDER BY a.name, a.id LIMIT ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list accounts of user %s: %w", uq.UserID, err)
-	}
-	defer rows.Close()
-	var out []store.Account
-	for rows.Next() {
-		var a store.Account
-		if err := rows.Scan(&a.ID, &a.Name, &a.Email); err != nil {
-			return nil, fmt.Errorf("sqlstore: list accounts of user %s: %w", uq.UserID, err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list accounts of user "+uq.UserID, scanPortalAccount,
+		`SELECT a.id, a.name, a.email FROM org_accounts a WHERE `+where+` ORDER BY a.name, a.id LIMIT ?`, args...)
+}
+
+// scanPortalAccount reads the columns of an account that the portal shows.
+func scanPortalAccount(s scanner) (store.Account, error) {
+	var a store.Account
+	err := s.Scan(&a.ID, &a.Name, &a.Email)
+	return a, err
 }
 
 func (q *queries) CountUserAssignments(ctx context.Context, userID string, limit int) (int, error) {
@@ -91,22 +86,16 @@ func (q *queries) CountUserAccounts(ctx context.Context, userID, search string, 
 }
 
 func (q *queries) ListUserRoles(ctx context.Context, userID, accountID string) ([]store.PortalRole, error) {
-	rows, err := q.query(ctx, `SELECT ps.id, ps.name, ps.description, ps.relay_state, ps.session_duration FROM permission_sets ps
+	return queryAll(ctx, q, "list roles of user "+userID+" in "+accountID, scanPortalRole,
+		`SELECT ps.id, ps.name, ps.description, ps.relay_state, ps.session_duration FROM permission_sets ps
 		WHERE ps.id IN (SELECT aa.permission_set_id FROM account_assignments aa WHERE aa.account_id = ? AND
 			((aa.principal_type = 'USER' AND aa.principal_id = ?) OR
 			 (aa.principal_type = 'GROUP' AND aa.principal_id IN (SELECT m.group_id FROM memberships m WHERE m.user_id = ?))))
 		ORDER BY ps.name, ps.id`, accountID, userID, userID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list roles of user %s in %s: %w", userID, accountID, err)
-	}
-	defer rows.Close()
-	var out []store.PortalRole
-	for rows.Next() {
-		var r store.PortalRole
-		if err := rows.Scan(&r.PermissionSetID, &r.Name, &r.Description, &r.RelayState, &r.SessionDuration); err != nil {
-			return nil, fmt.Errorf("sqlstore: list roles of user %s in %s: %w", userID, accountID, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+}
+
+func scanPortalRole(s scanner) (store.PortalRole, error) {
+	var r store.PortalRole
+	err := s.Scan(&r.PermissionSetID, &r.Name, &r.Description, &r.RelayState, &r.SessionDuration)
+	return r, err
 }

@@ -103,6 +103,45 @@ func notFound(err error, what string, key any) error {
 	return fmt.Errorf("sqlstore: get %s %v: %w", what, key, err)
 }
 
+// scanner is what *sql.Row and *sql.Rows have in common, so that one scan
+// function reads a record from a single-row lookup and from a list.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// queryOne runs a query that selects at most one row and reads it with
+// scan; a missing row becomes store.ErrNotFound naming what and key (see
+// notFound). key is a type parameter rather than an any so that it is
+// boxed only when an error message is built, not on every lookup.
+func queryOne[T, K any](ctx context.Context, q *queries, what string, key K, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(q.row(ctx, query, args...))
+	if err != nil {
+		return v, notFound(err, what, key)
+	}
+	return v, nil
+}
+
+// queryAll runs a query and reads every row with scan, so that each list
+// query needs no loop of its own. The query's and scan's errors are
+// wrapped as "sqlstore: <what>: …"; rows.Err is returned as it is, beside
+// the rows read before it. No rows give a nil slice.
+func queryAll[T any](ctx context.Context, q *queries, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func conflictError(constraint string, err error) error {
 	return &store.ConflictError{Constraint: constraint, Err: err}
 }
@@ -152,16 +191,19 @@ func (q *queries) CreateInstance(ctx context.Context, in store.Instance) (bool, 
 	return n == 1, nil
 }
 
-func (q *queries) GetAccessKey(ctx context.Context, id string) (store.AccessKey, error) {
+func scanAccessKey(s scanner) (store.AccessKey, error) {
 	var k store.AccessKey
 	var created int64
-	err := q.row(ctx, `SELECT id, secret_sealed, principal_arn, account_id, principal_id, status, created_at FROM access_keys WHERE id = ?`, id).
-		Scan(&k.ID, &k.SecretSealed, &k.PrincipalARN, &k.AccountID, &k.PrincipalID, &k.Status, &created)
-	if err != nil {
-		return k, notFound(err, "access key", id)
+	if err := s.Scan(&k.ID, &k.SecretSealed, &k.PrincipalARN, &k.AccountID, &k.PrincipalID, &k.Status, &created); err != nil {
+		return k, err
 	}
 	k.CreatedAt = fromMicros(created)
 	return k, nil
+}
+
+func (q *queries) GetAccessKey(ctx context.Context, id string) (store.AccessKey, error) {
+	return queryOne(ctx, q, "access key", id, scanAccessKey,
+		`SELECT id, secret_sealed, principal_arn, account_id, principal_id, status, created_at FROM access_keys WHERE id = ?`, id)
 }
 
 func (q *queries) PutAccessKey(ctx context.Context, k store.AccessKey) error {
@@ -180,7 +222,7 @@ func (q *queries) PutAccessKey(ctx context.Context, k store.AccessKey) error {
 const userColumns = `id, user_name, user_name_key, email_key, display_name, status, profile,
 	created_at, created_by, updated_at, updated_by, version`
 
-func scanUser(s interface{ Scan(...any) error }) (store.User, error) {
+func scanUser(s scanner) (store.User, error) {
 	var d userDest
 	if err := s.Scan(d.dests()...); err != nil {
 		return d.u, err
@@ -234,11 +276,7 @@ func nullable(s string) any {
 }
 
 func (q *queries) GetUser(ctx context.Context, id string) (store.User, error) {
-	u, err := scanUser(q.row(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
-	if err != nil {
-		return u, notFound(err, "user", id)
-	}
-	return u, nil
+	return queryOne(ctx, q, "user", id, scanUser, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
 }
 
 func (q *queries) UserExists(ctx context.Context, id string) (bool, error) {
@@ -289,37 +327,16 @@ func (q *queries) GetUserByKey(ctx context.Context, attribute, key string) (stor
 	if err != nil {
 		return store.User{}, err
 	}
-	u, err := scanUser(q.row(ctx, `SELECT `+userColumns+` FROM users WHERE `+col+` = ?`, key))
-	if err != nil {
-		return u, notFound(err, "user with "+attribute, key)
-	}
-	return u, nil
+	return queryOne(ctx, q, "user with "+attribute, key, scanUser, `SELECT `+userColumns+` FROM users WHERE `+col+` = ?`, key)
 }
 
 func (q *queries) GetUserByExternalID(ctx context.Context, issuer, id string) (store.User, error) {
-	u, err := scanUser(q.row(ctx, `SELECT `+userColumns+` FROM users WHERE id =
-		(SELECT owner_id FROM external_ids WHERE kind = 'user' AND issuer = ? AND external_id = ?)`, issuer, id))
-	if err != nil {
-		return u, notFound(err, "user with external id", issuer)
-	}
-	return u, nil
+	return queryOne(ctx, q, "user with external id", issuer, scanUser, `SELECT `+userColumns+` FROM users WHERE id =
+		(SELECT owner_id FROM external_ids WHERE kind = 'user' AND issuer = ? AND external_id = ?)`, issuer, id)
 }
 
 func (q *queries) ListUsers(ctx context.Context, lq store.ListQuery) ([]store.User, error) {
-	rows, err := q.query(ctx, `SELECT `+userColumns+` FROM users WHERE id > ? ORDER BY id LIMIT ?`, lq.After, lq.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list users: %w", err)
-	}
-	defer rows.Close()
-	var out []store.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list users", scanUser, `SELECT `+userColumns+` FROM users WHERE id > ? ORDER BY id LIMIT ?`, lq.After, lq.Limit)
 }
 
 func (q *queries) ListRawUsers(ctx context.Context, lq store.ListQuery) ([]store.RawUser, error) {
@@ -426,7 +443,7 @@ func (q *queries) addExternalIDs(ctx context.Context, kind, owner string, ids []
 const groupColumns = `id, display_name, display_name_key, description, external_ids,
 	created_at, created_by, updated_at, updated_by, version`
 
-func scanGroup(s interface{ Scan(...any) error }) (store.Group, error) {
+func scanGroup(s scanner) (store.Group, error) {
 	var (
 		g                store.Group
 		ext              string
@@ -446,45 +463,20 @@ func scanGroup(s interface{ Scan(...any) error }) (store.Group, error) {
 }
 
 func (q *queries) GetGroup(ctx context.Context, id string) (store.Group, error) {
-	g, err := scanGroup(q.row(ctx, `SELECT `+groupColumns+` FROM groups WHERE id = ?`, id))
-	if err != nil {
-		return g, notFound(err, "group", id)
-	}
-	return g, nil
+	return queryOne(ctx, q, "group", id, scanGroup, `SELECT `+groupColumns+` FROM groups WHERE id = ?`, id)
 }
 
 func (q *queries) GetGroupByDisplayName(ctx context.Context, key string) (store.Group, error) {
-	g, err := scanGroup(q.row(ctx, `SELECT `+groupColumns+` FROM groups WHERE display_name_key = ?`, key))
-	if err != nil {
-		return g, notFound(err, "group named", key)
-	}
-	return g, nil
+	return queryOne(ctx, q, "group named", key, scanGroup, `SELECT `+groupColumns+` FROM groups WHERE display_name_key = ?`, key)
 }
 
 func (q *queries) GetGroupByExternalID(ctx context.Context, issuer, id string) (store.Group, error) {
-	g, err := scanGroup(q.row(ctx, `SELECT `+groupColumns+` FROM groups WHERE id =
-		(SELECT owner_id FROM external_ids WHERE kind = 'group' AND issuer = ? AND external_id = ?)`, issuer, id))
-	if err != nil {
-		return g, notFound(err, "group with external id", issuer)
-	}
-	return g, nil
+	return queryOne(ctx, q, "group with external id", issuer, scanGroup, `SELECT `+groupColumns+` FROM groups WHERE id =
+		(SELECT owner_id FROM external_ids WHERE kind = 'group' AND issuer = ? AND external_id = ?)`, issuer, id)
 }
 
 func (q *queries) ListGroups(ctx context.Context, lq store.ListQuery) ([]store.Group, error) {
-	rows, err := q.query(ctx, `SELECT `+groupColumns+` FROM groups WHERE id > ? ORDER BY id LIMIT ?`, lq.After, lq.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list groups: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Group
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list groups: %w", err)
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list groups", scanGroup, `SELECT `+groupColumns+` FROM groups WHERE id > ? ORDER BY id LIMIT ?`, lq.After, lq.Limit)
 }
 
 func (q *queries) CountGroups(ctx context.Context) (int, error) { return q.count(ctx, "groups") }
@@ -545,7 +537,7 @@ func (q *queries) DeleteGroup(ctx context.Context, id string) error {
 
 const membershipColumns = `id, group_id, user_id, created_at, created_by`
 
-func scanMembership(s interface{ Scan(...any) error }) (store.Membership, error) {
+func scanMembership(s scanner) (store.Membership, error) {
 	var m store.Membership
 	var created int64
 	err := s.Scan(&m.ID, &m.GroupID, &m.UserID, &created, &m.CreatedBy)
@@ -554,19 +546,12 @@ func scanMembership(s interface{ Scan(...any) error }) (store.Membership, error)
 }
 
 func (q *queries) GetMembership(ctx context.Context, id string) (store.Membership, error) {
-	m, err := scanMembership(q.row(ctx, `SELECT `+membershipColumns+` FROM memberships WHERE id = ?`, id))
-	if err != nil {
-		return m, notFound(err, "membership", id)
-	}
-	return m, nil
+	return queryOne(ctx, q, "membership", id, scanMembership, `SELECT `+membershipColumns+` FROM memberships WHERE id = ?`, id)
 }
 
 func (q *queries) GetMembershipByPair(ctx context.Context, groupID, userID string) (store.Membership, error) {
-	m, err := scanMembership(q.row(ctx, `SELECT `+membershipColumns+` FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID))
-	if err != nil {
-		return m, notFound(err, "membership of user in group", groupID)
-	}
-	return m, nil
+	return queryOne(ctx, q, "membership of user in group", groupID, scanMembership,
+		`SELECT `+membershipColumns+` FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID)
 }
 
 func (q *queries) ListMemberships(ctx context.Context, mq store.MembershipQuery) ([]store.Membership, error) {
@@ -574,21 +559,8 @@ func (q *queries) ListMemberships(ctx context.Context, mq store.MembershipQuery)
 	if mq.GroupID == "" {
 		col, key = "user_id", mq.UserID
 	}
-	rows, err := q.query(ctx, `SELECT `+membershipColumns+` FROM memberships WHERE `+col+` = ? AND id > ? ORDER BY id LIMIT ?`,
-		key, mq.After, mq.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list memberships: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Membership
-	for rows.Next() {
-		m, err := scanMembership(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list memberships: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list memberships", scanMembership,
+		`SELECT `+membershipColumns+` FROM memberships WHERE `+col+` = ? AND id > ? ORDER BY id LIMIT ?`, key, mq.After, mq.Limit)
 }
 
 func (q *queries) MemberGroups(ctx context.Context, userID string, groupIDs []string) (map[string]bool, error) {
@@ -634,6 +606,21 @@ func (q *queries) DeleteMembership(ctx context.Context, id string) error {
 
 // ---- audit ----
 
+const auditColumns = `seq, event_id, event_time, source, name, principal, error_code, document`
+
+func scanAuditEvent(s scanner) (store.AuditEvent, error) {
+	var (
+		e   store.AuditEvent
+		t   int64
+		doc string
+	)
+	if err := s.Scan(&e.Seq, &e.EventID, &t, &e.Source, &e.Name, &e.Principal, &e.ErrorCode, &doc); err != nil {
+		return e, err
+	}
+	e.Time, e.Document = fromMicros(t), []byte(doc)
+	return e, nil
+}
+
 // auditRowsPerInsert bounds the rows of one INSERT: few statements for a
 // batch, and a parameter count far below both backends' limits.
 const auditRowsPerInsert = 50
@@ -676,29 +663,11 @@ func (q *queries) ListAuditEvents(ctx context.Context, aq store.AuditQuery) ([]s
 	if !aq.Until.IsZero() {
 		where, args = append(where, "event_time < ?"), append(args, micros(aq.Until))
 	}
-	query := `SELECT seq, event_id, event_time, source, name, principal, error_code, document FROM audit_events`
+	query := `SELECT ` + auditColumns + ` FROM audit_events`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += " ORDER BY seq DESC LIMIT ?"
 	args = append(args, aq.Limit)
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list audit events: %w", err)
-	}
-	defer rows.Close()
-	var out []store.AuditEvent
-	for rows.Next() {
-		var (
-			e   store.AuditEvent
-			t   int64
-			doc string
-		)
-		if err := rows.Scan(&e.Seq, &e.EventID, &t, &e.Source, &e.Name, &e.Principal, &e.ErrorCode, &doc); err != nil {
-			return nil, fmt.Errorf("sqlstore: list audit events: %w", err)
-		}
-		e.Time, e.Document = fromMicros(t), []byte(doc)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list audit events", scanAuditEvent, query, args...)
 }

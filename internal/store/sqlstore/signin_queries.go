@@ -119,7 +119,7 @@ func (q *queries) DeleteCounter(ctx context.Context, key string) error {
 
 const flowColumns = `token_hash, workflow_id, user_id, step, state, created_at, expires_at`
 
-func scanFlow(s interface{ Scan(...any) error }) (store.SigninFlow, error) {
+func scanFlow(s scanner) (store.SigninFlow, error) {
 	var (
 		f                store.SigninFlow
 		created, expires int64
@@ -130,11 +130,7 @@ func scanFlow(s interface{ Scan(...any) error }) (store.SigninFlow, error) {
 }
 
 func (q *queries) GetSigninFlow(ctx context.Context, tokenHash string) (store.SigninFlow, error) {
-	f, err := scanFlow(q.row(ctx, `SELECT `+flowColumns+` FROM signin_flows WHERE token_hash = ?`, tokenHash))
-	if err != nil {
-		return f, notFound(err, "sign-in flow", "")
-	}
-	return f, nil
+	return queryOne(ctx, q, "sign-in flow", "", scanFlow, `SELECT `+flowColumns+` FROM signin_flows WHERE token_hash = ?`, tokenHash)
 }
 
 func (q *queries) CreateSigninFlow(ctx context.Context, f store.SigninFlow) error {
@@ -169,7 +165,7 @@ func (q *queries) DeleteSigninFlowsOfUser(ctx context.Context, userID string) er
 
 const sessionColumns = `id, token_hash, user_id, mfa_method, source_ip, user_agent, created_at, auth_time, expires_at, last_seen_at`
 
-func scanSession(s interface{ Scan(...any) error }) (store.PortalSession, error) {
+func scanSession(s scanner) (store.PortalSession, error) {
 	var d sessionDest
 	err := s.Scan(d.dests()...)
 	return d.finish(), err
@@ -194,29 +190,12 @@ func (d *sessionDest) finish() store.PortalSession {
 }
 
 func (q *queries) GetPortalSession(ctx context.Context, tokenHash string) (store.PortalSession, error) {
-	s, err := scanSession(q.row(ctx, `SELECT `+sessionColumns+` FROM portal_sessions WHERE token_hash = ?`, tokenHash))
-	if err != nil {
-		return s, notFound(err, "portal session", "")
-	}
-	return s, nil
+	return queryOne(ctx, q, "portal session", "", scanSession, `SELECT `+sessionColumns+` FROM portal_sessions WHERE token_hash = ?`, tokenHash)
 }
 
 func (q *queries) ListPortalSessions(ctx context.Context, userID string, now time.Time) ([]store.PortalSession, error) {
-	rows, err := q.query(ctx, `SELECT `+sessionColumns+` FROM portal_sessions WHERE user_id = ? AND expires_at > ?
+	return queryAll(ctx, q, "list sessions of "+userID, scanSession, `SELECT `+sessionColumns+` FROM portal_sessions WHERE user_id = ? AND expires_at > ?
 		ORDER BY created_at DESC, id`, userID, micros(now))
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list sessions of %s: %w", userID, err)
-	}
-	defer rows.Close()
-	var out []store.PortalSession
-	for rows.Next() {
-		s, err := scanSession(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list sessions of %s: %w", userID, err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 func (q *queries) CreatePortalSession(ctx context.Context, s store.PortalSession) error {
@@ -256,7 +235,7 @@ func (q *queries) DeletePortalSessionsOfUser(ctx context.Context, userID string)
 
 // ---- single-use link tokens ----
 
-func scanToken(s interface{ Scan(...any) error }) (store.UserToken, error) {
+func scanToken(s scanner) (store.UserToken, error) {
 	var (
 		t                store.UserToken
 		created, expires int64
@@ -267,29 +246,13 @@ func scanToken(s interface{ Scan(...any) error }) (store.UserToken, error) {
 }
 
 func (q *queries) GetUserToken(ctx context.Context, tokenHash string) (store.UserToken, error) {
-	t, err := scanToken(q.row(ctx, `SELECT token_hash, user_id, purpose, created_at, expires_at FROM user_tokens WHERE token_hash = ?`, tokenHash))
-	if err != nil {
-		return t, notFound(err, "user token", "")
-	}
-	return t, nil
+	return queryOne(ctx, q, "user token", "", scanToken,
+		`SELECT token_hash, user_id, purpose, created_at, expires_at FROM user_tokens WHERE token_hash = ?`, tokenHash)
 }
 
 func (q *queries) ListUserTokens(ctx context.Context, userID, purpose string, now time.Time) ([]store.UserToken, error) {
-	rows, err := q.query(ctx, `SELECT token_hash, user_id, purpose, created_at, expires_at FROM user_tokens
+	return queryAll(ctx, q, "list tokens of "+userID, scanToken, `SELECT token_hash, user_id, purpose, created_at, expires_at FROM user_tokens
 		WHERE user_id = ? AND purpose = ? AND expires_at > ? ORDER BY created_at DESC`, userID, purpose, micros(now))
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list tokens of %s: %w", userID, err)
-	}
-	defer rows.Close()
-	var out []store.UserToken
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list tokens of %s: %w", userID, err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }
 
 func (q *queries) CreateUserToken(ctx context.Context, t store.UserToken) error {
@@ -331,7 +294,7 @@ func (q *queries) DeleteUserTokens(ctx context.Context, userID, purpose string) 
 
 const deviceColumns = `id, user_id, kind, name, secret_sealed, credential_id, credential, sign_count, last_step, created_at, last_used_at`
 
-func scanDevice(s interface{ Scan(...any) error }) (store.MFADevice, error) {
+func scanDevice(s scanner) (store.MFADevice, error) {
 	var (
 		d             store.MFADevice
 		credID        sql.NullString
@@ -345,36 +308,17 @@ func scanDevice(s interface{ Scan(...any) error }) (store.MFADevice, error) {
 }
 
 func (q *queries) GetMFADevice(ctx context.Context, id string) (store.MFADevice, error) {
-	d, err := scanDevice(q.row(ctx, `SELECT `+deviceColumns+` FROM mfa_devices WHERE id = ?`, id))
-	if err != nil {
-		return d, notFound(err, "MFA device", id)
-	}
-	return d, nil
+	return queryOne(ctx, q, "MFA device", id, scanDevice, `SELECT `+deviceColumns+` FROM mfa_devices WHERE id = ?`, id)
 }
 
 func (q *queries) GetMFADeviceByCredentialID(ctx context.Context, credentialID string) (store.MFADevice, error) {
-	d, err := scanDevice(q.row(ctx, `SELECT `+deviceColumns+` FROM mfa_devices WHERE credential_id = ?`, credentialID))
-	if err != nil {
-		return d, notFound(err, "MFA device with credential", credentialID)
-	}
-	return d, nil
+	return queryOne(ctx, q, "MFA device with credential", credentialID, scanDevice,
+		`SELECT `+deviceColumns+` FROM mfa_devices WHERE credential_id = ?`, credentialID)
 }
 
 func (q *queries) ListMFADevices(ctx context.Context, userID string) ([]store.MFADevice, error) {
-	rows, err := q.query(ctx, `SELECT `+deviceColumns+` FROM mfa_devices WHERE user_id = ? ORDER BY created_at, id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list MFA devices of %s: %w", userID, err)
-	}
-	defer rows.Close()
-	var out []store.MFADevice
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list MFA devices of %s: %w", userID, err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list MFA devices of "+userID, scanDevice,
+		`SELECT `+deviceColumns+` FROM mfa_devices WHERE user_id = ? ORDER BY created_at, id`, userID)
 }
 
 func (q *queries) CreateMFADevice(ctx context.Context, d store.MFADevice) error {
@@ -486,7 +430,7 @@ func (q *queries) PutSigninSettings(ctx context.Context, doc []byte, at time.Tim
 
 const mailColumns = `id, recipient, subject, sealed_body, status, attempts, last_error, created_at, next_attempt_at, claimed_until, sent_at`
 
-func scanMail(s interface{ Scan(...any) error }) (store.MailMessage, error) {
+func scanMail(s scanner) (store.MailMessage, error) {
 	var (
 		m                              store.MailMessage
 		created, next, claimed, sentAt int64
@@ -501,11 +445,7 @@ func scanMail(s interface{ Scan(...any) error }) (store.MailMessage, error) {
 }
 
 func (q *queries) GetMailMessage(ctx context.Context, id string) (store.MailMessage, error) {
-	m, err := scanMail(q.row(ctx, `SELECT `+mailColumns+` FROM mail_outbox WHERE id = ?`, id))
-	if err != nil {
-		return m, notFound(err, "mail message", id)
-	}
-	return m, nil
+	return queryOne(ctx, q, "mail message", id, scanMail, `SELECT `+mailColumns+` FROM mail_outbox WHERE id = ?`, id)
 }
 
 func (q *queries) ListMail(ctx context.Context, limit int) ([]store.MailMessage, error) {
@@ -513,20 +453,7 @@ func (q *queries) ListMail(ctx context.Context, limit int) ([]store.MailMessage,
 }
 
 func (q *queries) listMail(ctx context.Context, query string, args ...any) ([]store.MailMessage, error) {
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list mail: %w", err)
-	}
-	defer rows.Close()
-	var out []store.MailMessage
-	for rows.Next() {
-		m, err := scanMail(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: list mail: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list mail", scanMail, query, args...)
 }
 
 func (q *queries) EnqueueMail(ctx context.Context, m store.MailMessage) error {

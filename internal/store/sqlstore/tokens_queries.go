@@ -71,7 +71,7 @@ func (q *queries) GetOAuthClient(ctx context.Context, id string) (store.OAuthCli
 const deviceAuthColumns = `code_hash, user_code_mac, client_id, start_url, scopes, status, user_id, session_id, source_ip, user_agent,
 	interval_secs, last_poll_at, fast_polls, created_at, expires_at, decided_at`
 
-func scanDeviceAuth(s interface{ Scan(...any) error }) (store.DeviceAuthorization, error) {
+func scanDeviceAuth(s scanner) (store.DeviceAuthorization, error) {
 	var (
 		d                                   store.DeviceAuthorization
 		scopes                              string
@@ -114,19 +114,13 @@ func (q *queries) CreateDeviceAuthorization(ctx context.Context, d store.DeviceA
 }
 
 func (q *queries) GetDeviceAuthorization(ctx context.Context, codeHash string) (store.DeviceAuthorization, error) {
-	d, err := scanDeviceAuth(q.row(ctx, `SELECT `+deviceAuthColumns+` FROM oauth_device_codes WHERE code_hash = ?`, codeHash))
-	if err != nil {
-		return d, notFound(err, "device authorization", "")
-	}
-	return d, nil
+	return queryOne(ctx, q, "device authorization", "", scanDeviceAuth,
+		`SELECT `+deviceAuthColumns+` FROM oauth_device_codes WHERE code_hash = ?`, codeHash)
 }
 
 func (q *queries) GetDeviceAuthorizationByUserCode(ctx context.Context, mac string) (store.DeviceAuthorization, error) {
-	d, err := scanDeviceAuth(q.row(ctx, `SELECT `+deviceAuthColumns+` FROM oauth_device_codes WHERE user_code_mac = ?`, mac))
-	if err != nil {
-		return d, notFound(err, "device authorization", "")
-	}
-	return d, nil
+	return queryOne(ctx, q, "device authorization", "", scanDeviceAuth,
+		`SELECT `+deviceAuthColumns+` FROM oauth_device_codes WHERE user_code_mac = ?`, mac)
 }
 
 func (q *queries) UpdateDeviceAuthorization(ctx context.Context, d store.DeviceAuthorization, fromStatus string) (bool, error) {
