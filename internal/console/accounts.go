@@ -1,14 +1,13 @@
 package console
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/directory"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 func (h *Handler) accountRoutes() {
@@ -67,14 +66,12 @@ func (h *Handler) accounts(x *req) {
 			x.fail(notFound("ORGANIZATIONAL_UNIT"))
 			return
 		}
-		var ou struct {
-			OrganizationalUnit wireOU `json:"OrganizationalUnit"`
-		}
-		if err := x.call(orgs+"DescribeOrganizationalUnit", map[string]string{"OrganizationalUnitId": parent}, &ou); err != nil {
+		ou, err := x.describeOU(parent)
+		if err != nil {
 			x.fail(err)
 			return
 		}
-		d.Parent = crumb{parent, ou.OrganizationalUnit.Name}
+		d.Parent = crumb{parent, ou.Name}
 		// The path up to the root, a parent at a time (OUs nest at most
 		// five deep).
 		child := parent
@@ -90,13 +87,11 @@ func (h *Handler) accounts(x *req) {
 				d.Path = append([]crumb{{p.ID, "Root"}}, d.Path...)
 				break
 			}
-			var up struct {
-				OrganizationalUnit wireOU `json:"OrganizationalUnit"`
-			}
-			if err := x.call(orgs+"DescribeOrganizationalUnit", map[string]string{"OrganizationalUnitId": p.ID}, &up); err != nil {
+			up, err := x.describeOU(p.ID)
+			if err != nil {
 				break
 			}
-			d.Path = append([]crumb{{p.ID, up.OrganizationalUnit.Name}}, d.Path...)
+			d.Path = append([]crumb{{p.ID, up.Name}}, d.Path...)
 			child = p.ID
 		}
 	}
@@ -110,9 +105,7 @@ func (h *Handler) accounts(x *req) {
 	}
 	d.Units, d.MoreUnits = units.OrganizationalUnits, units.NextToken != ""
 	in := map[string]any{"ParentId": d.Parent.ID, "MaxResults": orgPage}
-	if t := pageToken(q.Get("token")); t != "" {
-		in["NextToken"] = t
-	}
+	setPageToken(in, q)
 	var accts struct {
 		Accounts  []wireAccount `json:"Accounts"`
 		NextToken string        `json:"NextToken"`
@@ -126,6 +119,15 @@ func (h *Handler) accounts(x *req) {
 		d.NextURL = "/admin/accounts?" + url.Values{"parent": {d.Parent.ID}, "token": {accts.NextToken}}.Encode()
 	}
 	x.render(http.StatusOK, "c-accounts", page{Title: "AWS accounts", Notice: x.notice(), Data: d})
+}
+
+// describeOU returns an organizational unit (DescribeOrganizationalUnit).
+func (x *req) describeOU(id string) (wireOU, error) {
+	var out struct {
+		OrganizationalUnit wireOU `json:"OrganizationalUnit"`
+	}
+	err := x.call(orgs+"DescribeOrganizationalUnit", map[string]string{"OrganizationalUnitId": id}, &out)
+	return out.OrganizationalUnit, err
 }
 
 type accountData struct {
@@ -290,9 +292,7 @@ func (h *Handler) assign(x *req) {
 	case "", "accounts":
 		d.Step = "accounts"
 		in := map[string]any{"MaxResults": orgPage}
-		if t := pageToken(q.Get("token")); t != "" {
-			in["NextToken"] = t
-		}
+		setPageToken(in, q)
 		var out struct {
 			Accounts  []wireAccount `json:"Accounts"`
 			NextToken string        `json:"NextToken"`
@@ -302,7 +302,7 @@ func (h *Handler) assign(x *req) {
 			return
 		}
 		for _, a := range out.Accounts {
-			d.Choices = append(d.Choices, choice{Value: a.ID, Label: a.Name + " (" + a.ID + ")", Checked: contains(d.Accounts, a.ID)})
+			d.Choices = append(d.Choices, choice{Value: a.ID, Label: a.Name + " (" + a.ID + ")", Checked: slices.Contains(d.Accounts, a.ID)})
 		}
 		if out.NextToken != "" {
 			v := d.carry("")
@@ -311,25 +311,15 @@ func (h *Handler) assign(x *req) {
 			d.NextURL = "/admin/assign?" + v.Encode()
 		}
 	case "principals":
-		if d.By != directory.SearchEmail {
-			d.By = directory.SearchUserName
-		}
-		var list []store.User
-		var more bool
-		after := q.Get("after")
-		err := x.read("identitystore.amazonaws.com", "ListUsers", "identitystore:ListUsers", []string{h.storeARN(), allUsers},
-			map[string]any{"identityStoreId": h.o.Instance.IdentityStoreID, "maxResults": 20},
-			func(ctx context.Context) (err error) {
-				list, more, err = h.o.Directory.SearchUsers(ctx, d.By, d.Query, after, 20)
-				return err
-			})
+		d.By = searchBy(d.By)
+		list, more, err := h.searchUsers(x, d.By, d.Query, q.Get("after"), 20, nil)
 		if err != nil {
 			x.fail(err)
 			return
 		}
 		for _, u := range list {
 			v := "USER:" + u.ID
-			d.Choices = append(d.Choices, choice{Value: v, Label: u.UserName + " (" + u.DisplayName + ")", Checked: contains(d.Principals, v)})
+			d.Choices = append(d.Choices, choice{Value: v, Label: u.UserName + " (" + u.DisplayName + ")", Checked: slices.Contains(d.Principals, v)})
 		}
 		if more {
 			v := d.carry("")
@@ -346,7 +336,7 @@ func (h *Handler) assign(x *req) {
 		}
 		for _, g := range groups {
 			v := "GROUP:" + g.GroupID
-			d.Groups = append(d.Groups, choice{Value: v, Label: g.DisplayName, Checked: contains(d.Principals, v)})
+			d.Groups = append(d.Groups, choice{Value: v, Label: g.DisplayName, Checked: slices.Contains(d.Principals, v)})
 		}
 	case "permission-sets":
 		var out struct {
@@ -359,7 +349,7 @@ func (h *Handler) assign(x *req) {
 		n := names{x: x}
 		for _, arn := range out.PermissionSets {
 			id := psID(arn)
-			d.Choices = append(d.Choices, choice{Value: id, Label: n.permissionSet(arn), Checked: contains(d.Sets, id)})
+			d.Choices = append(d.Choices, choice{Value: id, Label: n.permissionSet(arn), Checked: slices.Contains(d.Sets, id)})
 		}
 	case "review":
 		d.Total = len(d.Accounts) * len(d.Principals) * len(d.Sets)
@@ -381,15 +371,6 @@ func (h *Handler) assign(x *req) {
 		return
 	}
 	x.render(http.StatusOK, "c-assign", page{Title: "Assign users or groups", Data: d})
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // submitAssign creates every chosen assignment, one

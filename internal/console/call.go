@@ -176,6 +176,22 @@ func fieldErrors(err error, known map[string]bool) (general string, fields map[s
 	return general, fields
 }
 
+// formRefused shows a refusal of a form's operation, sorted into msg and
+// errs (fieldErrors). A denial, or a refusal with nothing to show next to
+// the form, gets the error page; else show puts the form back with msg
+// above it ("Check the highlighted fields." when every part of the
+// refusal went next to a field) and errs next to the fields.
+func (x *req) formRefused(err error, msg string, errs map[string]string, show func(msg string, errs map[string]string)) {
+	if Code(err) == "AccessDeniedException" || (msg == "" && errs == nil) {
+		x.fail(err)
+		return
+	}
+	if msg == "" {
+		msg = "Check the highlighted fields."
+	}
+	show(msg, errs)
+}
+
 var listIndex = regexp.MustCompile(`\.\d+\.member|\[\d+\]|\.\d+`)
 
 // normalizePath turns "emails.1.member.value" or "emails[0].value" into

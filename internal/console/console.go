@@ -31,6 +31,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -337,14 +338,7 @@ var funcs = template.FuncMap{
 	"add":         func(a, b int) int { return a + b },
 	"plural":      plural,
 	"join":        strings.Join,
-	"contains": func(list []string, s string) bool {
-		for _, v := range list {
-			if v == s {
-				return true
-			}
-		}
-		return false
-	},
+	"contains":    slices.Contains[[]string],
 	// field returns the error message of a form field.
 	"field":    func(errs map[string]string, name string) string { return errs[name] },
 	"input":    inputHTML,

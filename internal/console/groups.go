@@ -1,14 +1,12 @@
 package console
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/directory"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 func (h *Handler) groupRoutes() {
@@ -31,11 +29,13 @@ var groupFields = map[string]bool{"displayName": true, "description": true}
 // tokenPattern bounds a page token taken from a link.
 var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_=+/-]{1,1000}$`)
 
-func pageToken(v string) string {
-	if tokenPattern.MatchString(v) {
-		return v
+// setPageToken passes the page token of the link (q's "token") on to a
+// listing's input as its NextToken; a token that is not one is left out,
+// so the listing starts at its first page.
+func setPageToken(in map[string]any, q url.Values) {
+	if t := q.Get("token"); tokenPattern.MatchString(t) {
+		in["NextToken"] = t
 	}
-	return ""
 }
 
 type groupsData struct {
@@ -50,9 +50,7 @@ func (h *Handler) groups(x *req) {
 	q := x.r.URL.Query()
 	d := groupsData{Name: strings.TrimSpace(q.Get("name")), First: q.Get("token") == ""}
 	in := map[string]any{"IdentityStoreId": h.o.Instance.IdentityStoreID, "MaxResults": pageSize}
-	if t := pageToken(q.Get("token")); t != "" {
-		in["NextToken"] = t
-	}
+	setPageToken(in, q)
 	if d.Name != "" {
 		in["Filters"] = []map[string]string{{"AttributePath": "DisplayName", "AttributeValue": d.Name}}
 	}
@@ -101,14 +99,9 @@ func (h *Handler) createGroup(x *req) {
 
 func (h *Handler) groupFormError(x *req, err error, d groupFormData, title string) {
 	msg, errs := fieldErrors(err, groupFields)
-	if Code(err) == "AccessDeniedException" || (msg == "" && errs == nil) {
-		x.fail(err)
-		return
-	}
-	if msg == "" {
-		msg = "Check the highlighted fields."
-	}
-	x.render(http.StatusBadRequest, "c-group-form", page{Title: title, Message: msg, Errors: errs, Data: d})
+	x.formRefused(err, msg, errs, func(msg string, errs map[string]string) {
+		x.render(http.StatusBadRequest, "c-group-form", page{Title: title, Message: msg, Errors: errs, Data: d})
+	})
 }
 
 func (h *Handler) describeGroup(x *req, id string) (wireGroup, error) {
@@ -118,6 +111,23 @@ func (h *Handler) describeGroup(x *req, id string) (wireGroup, error) {
 	}
 	err := x.call(isvc+"DescribeGroup", map[string]string{"IdentityStoreId": h.o.Instance.IdentityStoreID, "GroupId": id}, &g)
 	return g, err
+}
+
+// groupOfPath returns the group named by the path's {id}. When it is no
+// group or cannot be read, the error page has been shown and ok is false.
+func (h *Handler) groupOfPath(x *req) (g wireGroup, ok bool) {
+	g, err := h.describeGroup(x, x.r.PathValue("id"))
+	if err != nil {
+		x.fail(err)
+		return g, false
+	}
+	return g, true
+}
+
+// addMember adds a user to a group (CreateGroupMembership).
+func (x *req) addMember(groupID, userID string) error {
+	return x.call(isvc+"CreateGroupMembership", map[string]any{"IdentityStoreId": x.h.o.Instance.IdentityStoreID,
+		"GroupId": groupID, "MemberId": map[string]string{"UserId": userID}}, nil)
 }
 
 type memberRow struct {
@@ -138,16 +148,13 @@ type groupData struct {
 func (h *Handler) group(x *req) {
 	x.section = "groups"
 	id := x.r.PathValue("id")
-	g, err := h.describeGroup(x, id)
-	if err != nil {
-		x.fail(err)
+	g, ok := h.groupOfPath(x)
+	if !ok {
 		return
 	}
 	d := groupData{Group: g, First: x.r.URL.Query().Get("token") == ""}
 	in := map[string]any{"IdentityStoreId": h.o.Instance.IdentityStoreID, "GroupId": id, "MaxResults": pageSize}
-	if t := pageToken(x.r.URL.Query().Get("token")); t != "" {
-		in["NextToken"] = t
-	}
+	setPageToken(in, x.r.URL.Query())
 	var ms membershipsOut
 	if err := x.call(isvc+"ListGroupMemberships", in, &ms); err != nil {
 		x.fail(err)
@@ -177,9 +184,8 @@ func (h *Handler) group(x *req) {
 
 func (h *Handler) editGroupPage(x *req) {
 	x.section = "groups"
-	g, err := h.describeGroup(x, x.r.PathValue("id"))
-	if err != nil {
-		x.fail(err)
+	g, ok := h.groupOfPath(x)
+	if !ok {
 		return
 	}
 	form := url.Values{"displayName": {g.DisplayName}, "description": {g.Description}}
@@ -189,9 +195,8 @@ func (h *Handler) editGroupPage(x *req) {
 func (h *Handler) editGroup(x *req) {
 	x.section = "groups"
 	id := x.r.PathValue("id")
-	g, err := h.describeGroup(x, id)
-	if err != nil {
-		x.fail(err)
+	g, ok := h.groupOfPath(x)
+	if !ok {
 		return
 	}
 	f := x.r.PostForm
@@ -220,9 +225,8 @@ func (h *Handler) editGroup(x *req) {
 func (h *Handler) confirmGroup(x *req) {
 	x.section = "groups"
 	id := x.r.PathValue("id")
-	g, err := h.describeGroup(x, id)
-	if err != nil {
-		x.fail(err)
+	g, ok := h.groupOfPath(x)
+	if !ok {
 		return
 	}
 	if x.r.URL.Query().Get("action") != "delete" {
@@ -258,34 +262,18 @@ type addMembersData struct {
 func (h *Handler) addMembersPage(x *req) {
 	x.section = "groups"
 	id := x.r.PathValue("id")
-	g, err := h.describeGroup(x, id)
-	if err != nil {
-		x.fail(err)
+	g, ok := h.groupOfPath(x)
+	if !ok {
 		return
 	}
 	q := x.r.URL.Query()
-	d := addMembersData{Group: g, Query: strings.TrimSpace(q.Get("q")), By: q.Get("by")}
-	if d.By != directory.SearchEmail {
-		d.By = directory.SearchUserName
-	}
-	after := q.Get("after")
-	var (
-		list []store.User
-		more bool
-	)
-	err = x.read("identitystore.amazonaws.com", "ListUsers", "identitystore:ListUsers", []string{h.storeARN(), allUsers},
-		map[string]any{"identityStoreId": h.o.Instance.IdentityStoreID, "maxResults": pageSize},
-		func(ctx context.Context) (err error) {
-			list, more, err = h.o.Directory.SearchUsers(ctx, d.By, d.Query, after, pageSize)
-			return err
-		})
+	d := addMembersData{Group: g, Query: strings.TrimSpace(q.Get("q")), By: searchBy(q.Get("by"))}
+	list, more, err := h.searchUsers(x, d.By, d.Query, q.Get("after"), pageSize, nil)
 	if err != nil {
 		x.fail(err)
 		return
 	}
-	for _, u := range list {
-		d.Rows = append(d.Rows, userRow{ID: u.ID, UserName: u.UserName, DisplayName: u.DisplayName, Status: u.Status})
-	}
+	d.Rows = userRows(list)
 	if more {
 		d.NextURL = "/admin/groups/" + url.PathEscape(id) + "/add-members?" + url.Values{"q": {d.Query}, "by": {d.By},
 			"after": {directory.SearchKey(list[len(list)-1], d.By)}}.Encode()
@@ -300,9 +288,7 @@ func (h *Handler) addMembers(x *req) {
 	n := 0
 	var failed []string
 	for _, u := range x.r.PostForm["user"] {
-		err := x.call(isvc+"CreateGroupMembership", map[string]any{"IdentityStoreId": h.o.Instance.IdentityStoreID,
-			"GroupId": id, "MemberId": map[string]string{"UserId": u}}, nil)
-		switch Code(err) {
+		switch err := x.addMember(id, u); Code(err) {
 		case "":
 			n++
 		case "ConflictException":
@@ -328,9 +314,8 @@ var membershipPattern = regexp.MustCompile(`^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-F
 func (h *Handler) confirmRemoveMembers(x *req) {
 	x.section = "groups"
 	id := x.r.PathValue("id")
-	g, err := h.describeGroup(x, id)
-	if err != nil {
-		x.fail(err)
+	g, ok := h.groupOfPath(x)
+	if !ok {
 		return
 	}
 	base := "/admin/groups/" + url.PathEscape(id)

@@ -31,60 +31,52 @@ func plural(n int, one, many string) string {
 // through the operation a client would call (DescribeGroup, …), once per
 // id. A name the administrator may not read shows as its id.
 type names struct {
-	x      *req
-	groups map[string]string
-	users  map[string]string
-	sets   map[string]string
+	x *req
+	// seen holds the names resolved so far, by kind and id ("group/…").
+	seen map[string]string
+}
+
+// lookup returns the name of key, resolving it the first time.
+func (n *names) lookup(key string, resolve func() string) string {
+	if v, ok := n.seen[key]; ok {
+		return v
+	}
+	if n.seen == nil {
+		n.seen = map[string]string{}
+	}
+	v := resolve()
+	n.seen[key] = v
+	return v
 }
 
 func (n *names) group(id string) string {
-	if n.groups == nil {
-		n.groups = map[string]string{}
-	}
-	if v, ok := n.groups[id]; ok {
-		return v
-	}
-	var g wireGroup
-	name := id
-	if err := n.x.call(isvc+"DescribeGroup", map[string]string{"IdentityStoreId": n.x.h.o.Instance.IdentityStoreID, "GroupId": id}, &g); err == nil {
-		name = g.DisplayName
-	}
-	n.groups[id] = name
-	return name
+	return n.lookup("group/"+id, func() string {
+		var g wireGroup
+		if err := n.x.call(isvc+"DescribeGroup", map[string]string{"IdentityStoreId": n.x.h.o.Instance.IdentityStoreID, "GroupId": id}, &g); err != nil {
+			return id
+		}
+		return g.DisplayName
+	})
 }
 
 func (n *names) user(id string) string {
-	if n.users == nil {
-		n.users = map[string]string{}
-	}
-	if v, ok := n.users[id]; ok {
-		return v
-	}
-	var u wireUser
-	name := id
-	if err := n.x.call(isvc+"DescribeUser", map[string]string{"IdentityStoreId": n.x.h.o.Instance.IdentityStoreID, "UserId": id}, &u); err == nil {
-		name = u.UserName
-	}
-	n.users[id] = name
-	return name
+	return n.lookup("user/"+id, func() string {
+		var u wireUser
+		if err := n.x.call(isvc+"DescribeUser", map[string]string{"IdentityStoreId": n.x.h.o.Instance.IdentityStoreID, "UserId": id}, &u); err != nil {
+			return id
+		}
+		return u.UserName
+	})
 }
 
 func (n *names) permissionSet(arn string) string {
-	if n.sets == nil {
-		n.sets = map[string]string{}
-	}
-	if v, ok := n.sets[arn]; ok {
-		return v
-	}
-	var out struct {
-		PermissionSet wirePermissionSet `json:"PermissionSet"`
-	}
-	name := psID(arn)
-	if err := n.x.call(sso+"DescribePermissionSet", map[string]string{"InstanceArn": n.x.h.o.Instance.ARN, "PermissionSetArn": arn}, &out); err == nil {
-		name = out.PermissionSet.Name
-	}
-	n.sets[arn] = name
-	return name
+	return n.lookup("permission-set/"+arn, func() string {
+		ps, err := n.x.h.describePS(n.x, arn)
+		if err != nil {
+			return psID(arn)
+		}
+		return ps.Name
+	})
 }
 
 func (n *names) principal(typ, id string) string {

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -79,9 +80,7 @@ func (h *Handler) permissionSets(x *req) {
 	x.section = "permission-sets"
 	q := x.r.URL.Query()
 	in := map[string]any{"InstanceArn": h.o.Instance.ARN, "MaxResults": pageSize}
-	if t := pageToken(q.Get("token")); t != "" {
-		in["NextToken"] = t
-	}
+	setPageToken(in, q)
 	var out struct {
 		PermissionSets []string `json:"PermissionSets"`
 		NextToken      string   `json:"NextToken"`
@@ -180,14 +179,7 @@ func (h *Handler) createPermissionSet(x *req) {
 	}
 	if err := x.call(sso+"CreatePermissionSet", in, &out); err != nil {
 		msg, errs := psFieldErrors(err)
-		if Code(err) == "AccessDeniedException" || (msg == "" && errs == nil) {
-			x.fail(err)
-			return
-		}
-		if msg == "" {
-			msg = "Check the highlighted fields."
-		}
-		fail(msg, errs)
+		x.formRefused(err, msg, errs, fail)
 		return
 	}
 	arn := out.PermissionSet.PermissionSetArn
@@ -386,6 +378,26 @@ func (h *Handler) psBack(x *req, notice string) {
 	x.done("/admin/permission-sets/"+url.PathEscape(x.r.PathValue("id")), notice)
 }
 
+// psAction calls an sso-admin operation on the permission set of the path,
+// with the extra members, and sends the browser back to it with a notice.
+// A refusal gets the error page; or, when errs is set, the permission
+// set's page again, with the refusal next to the fields errs names for it
+// in the form the change came from (psError).
+func (h *Handler) psAction(x *req, op string, extra map[string]any, notice string, errs func(msg string) map[string]string) {
+	x.section = "permission-sets"
+	in := h.psRef(x)
+	maps.Copy(in, extra)
+	if err := x.call(sso+op, in, nil); err != nil {
+		if errs == nil {
+			x.fail(err)
+		} else {
+			h.psError(x, err, x.r.PostForm, errs)
+		}
+		return
+	}
+	h.psBack(x, notice)
+}
+
 func (h *Handler) editPermissionSet(x *req) {
 	x.section = "permission-sets"
 	f := x.r.PostForm
@@ -529,46 +541,28 @@ func (h *Handler) attachManagedPolicies(x *req) {
 }
 
 func (h *Handler) detachManagedPolicy(x *req) {
-	x.section = "permission-sets"
-	in := h.psRef(x)
-	in["ManagedPolicyArn"] = x.r.PostFormValue("arn")
-	if err := x.call(sso+"DetachManagedPolicyFromPermissionSet", in, nil); err != nil {
-		x.fail(err)
-		return
-	}
-	h.psBack(x, "The policy was detached.")
+	h.psAction(x, "DetachManagedPolicyFromPermissionSet", map[string]any{"ManagedPolicyArn": x.r.PostFormValue("arn")}, "The policy was detached.", nil)
 }
 
 func (h *Handler) attachCustomerPolicy(x *req) {
-	x.section = "permission-sets"
 	f := x.r.PostForm
-	in := h.psRef(x)
 	ref := map[string]string{"Name": strings.TrimSpace(f.Get("customerName"))}
 	if p := strings.TrimSpace(f.Get("customerPath")); p != "" {
 		ref["Path"] = p
 	}
-	in["CustomerManagedPolicyReference"] = ref
-	if err := x.call(sso+"AttachCustomerManagedPolicyReferenceToPermissionSet", in, nil); err != nil {
-		h.psError(x, err, f, func(msg string) map[string]string {
+	h.psAction(x, "AttachCustomerManagedPolicyReferenceToPermissionSet", map[string]any{"CustomerManagedPolicyReference": ref},
+		"The customer managed policy reference was attached.", func(msg string) map[string]string {
 			if strings.Contains(strings.ToLower(msg), "path") {
 				return map[string]string{"customerPath": msg}
 			}
 			return map[string]string{"customerName": msg}
 		})
-		return
-	}
-	h.psBack(x, "The customer managed policy reference was attached.")
 }
 
 func (h *Handler) detachCustomerPolicy(x *req) {
-	x.section = "permission-sets"
-	in := h.psRef(x)
-	in["CustomerManagedPolicyReference"] = map[string]string{"Name": x.r.PostFormValue("name"), "Path": x.r.PostFormValue("path")}
-	if err := x.call(sso+"DetachCustomerManagedPolicyReferenceFromPermissionSet", in, nil); err != nil {
-		x.fail(err)
-		return
-	}
-	h.psBack(x, "The customer managed policy reference was detached.")
+	ref := map[string]string{"Name": x.r.PostFormValue("name"), "Path": x.r.PostFormValue("path")}
+	h.psAction(x, "DetachCustomerManagedPolicyReferenceFromPermissionSet", map[string]any{"CustomerManagedPolicyReference": ref},
+		"The customer managed policy reference was detached.", nil)
 }
 
 // putInlinePolicy saves the inline policy; the policy engine validates it
@@ -584,26 +578,16 @@ func (h *Handler) putInlinePolicy(x *req) {
 		})
 		return
 	}
-	in := h.psRef(x)
-	in["InlinePolicy"] = doc
-	if err := x.call(sso+"PutInlinePolicyToPermissionSet", in, nil); err != nil {
-		h.psError(x, err, f, func(msg string) map[string]string { return map[string]string{"inline": msg} })
-		return
-	}
-	h.psBack(x, "The inline policy was saved. Re-provision the permission set to update its accounts.")
+	h.psAction(x, "PutInlinePolicyToPermissionSet", map[string]any{"InlinePolicy": doc},
+		"The inline policy was saved. Re-provision the permission set to update its accounts.",
+		func(msg string) map[string]string { return map[string]string{"inline": msg} })
 }
 
 func (h *Handler) deleteInlinePolicy(x *req) {
-	x.section = "permission-sets"
-	if err := x.call(sso+"DeleteInlinePolicyFromPermissionSet", h.psRef(x), nil); err != nil {
-		x.fail(err)
-		return
-	}
-	h.psBack(x, "The inline policy was deleted.")
+	h.psAction(x, "DeleteInlinePolicyFromPermissionSet", nil, "The inline policy was deleted.", nil)
 }
 
 func (h *Handler) putBoundary(x *req) {
-	x.section = "permission-sets"
 	f := x.r.PostForm
 	b := map[string]any{}
 	if f.Get("boundaryType") == "customer" {
@@ -615,27 +599,17 @@ func (h *Handler) putBoundary(x *req) {
 	} else {
 		b["ManagedPolicyArn"] = strings.TrimSpace(f.Get("boundaryArn"))
 	}
-	in := h.psRef(x)
-	in["PermissionsBoundary"] = b
-	if err := x.call(sso+"PutPermissionsBoundaryToPermissionSet", in, nil); err != nil {
-		h.psError(x, err, f, func(msg string) map[string]string {
+	h.psAction(x, "PutPermissionsBoundaryToPermissionSet", map[string]any{"PermissionsBoundary": b}, "The permissions boundary was set.",
+		func(msg string) map[string]string {
 			if f.Get("boundaryType") == "customer" {
 				return map[string]string{"boundaryName": msg}
 			}
 			return map[string]string{"boundaryArn": msg}
 		})
-		return
-	}
-	h.psBack(x, "The permissions boundary was set.")
 }
 
 func (h *Handler) deleteBoundary(x *req) {
-	x.section = "permission-sets"
-	if err := x.call(sso+"DeletePermissionsBoundaryFromPermissionSet", h.psRef(x), nil); err != nil {
-		x.fail(err)
-		return
-	}
-	h.psBack(x, "The permissions boundary was deleted.")
+	h.psAction(x, "DeletePermissionsBoundaryFromPermissionSet", nil, "The permissions boundary was deleted.", nil)
 }
 
 func (h *Handler) tagPermissionSet(x *req) {

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,7 +59,7 @@ func (h *Handler) showSettings(x *req, status int, form url.Values, msg string, 
 		"webauthnUV": {s.WebAuthnUserVerification}, "lockoutThreshold": {strconv.Itoa(s.LockoutThreshold)},
 		"sessionMinutes":     {strconv.Itoa(s.SessionDurationMinutes)},
 		"usersManageDevices": {strconv.FormatBool(s.UsersManageDevices)}, "emailOTP": {strconv.FormatBool(s.InviteUsersCreatedByAPI)},
-		"typeTOTP": {strconv.FormatBool(contains(s.AllowedMFATypes, signin.TypeTOTP))}, "typeWebAuthn": {strconv.FormatBool(contains(s.AllowedMFATypes, signin.TypeWebAuthn))},
+		"typeTOTP": {strconv.FormatBool(slices.Contains(s.AllowedMFATypes, signin.TypeTOTP))}, "typeWebAuthn": {strconv.FormatBool(slices.Contains(s.AllowedMFATypes, signin.TypeWebAuthn))},
 	}}
 	var abac struct {
 		InstanceAccessControlAttributeConfiguration struct {
@@ -151,13 +152,8 @@ var settingFields = map[string]string{
 
 func (h *Handler) updateSettings(x *req, patch map[string]any, f url.Values, notice string) {
 	if err := x.call(admin+"UpdateSignInSettings", map[string]any{"IdentityStoreId": h.o.Instance.IdentityStoreID, "Settings": patch}, nil); err != nil {
-		if Code(err) == "AccessDeniedException" {
-			x.fail(err)
-			return
-		}
-		status, msg := h.describe(err)
-		if status >= 500 {
-			x.fail(err)
+		msg, ok := x.changeRefusal(err)
+		if !ok {
 			return
 		}
 		errs := map[string]string{}
@@ -170,6 +166,19 @@ func (h *Handler) updateSettings(x *req, patch map[string]any, f url.Values, not
 		return
 	}
 	x.done("/admin/settings", notice)
+}
+
+// changeRefusal returns the message of a refused settings change, to show
+// on the settings page next to the field it concerns. A denial or a
+// failure on the server's side gets the error page instead: then ok is
+// false.
+func (x *req) changeRefusal(err error) (msg string, ok bool) {
+	status, msg := x.h.describe(err)
+	if Code(err) == "AccessDeniedException" || status >= 500 {
+		x.fail(err)
+		return "", false
+	}
+	return msg, true
 }
 
 // saveABAC writes the attributes for access control, "key=source" per
@@ -196,9 +205,8 @@ func (h *Handler) saveABAC(x *req) {
 		op = "CreateInstanceAccessControlAttributeConfiguration"
 	}
 	if err := x.call(sso+op, in, nil); err != nil {
-		status, msg := h.describe(err)
-		if Code(err) == "AccessDeniedException" || status >= 500 {
-			x.fail(err)
+		msg, ok := x.changeRefusal(err)
+		if !ok {
 			return
 		}
 		h.showSettings(x, http.StatusBadRequest, f, "The attributes were not saved.", map[string]string{"abac": msg})
@@ -265,9 +273,8 @@ func (h *Handler) grantConsoleAccess(x *req) {
 		in["PolicyArns"] = splitLines(f.Get("adminPolicies"))
 	}
 	if err := x.call(admin+"PutConsoleAccess", in, nil); err != nil {
-		status, msg := h.describe(err)
-		if Code(err) == "AccessDeniedException" || status >= 500 {
-			x.fail(err)
+		msg, ok := x.changeRefusal(err)
+		if !ok {
 			return
 		}
 		h.showSettings(x, http.StatusBadRequest, f, "Console access was not granted.", map[string]string{"adminPolicies": msg})

@@ -52,42 +52,25 @@ type usersData struct {
 func (h *Handler) users(x *req) {
 	x.section = "users"
 	q := x.r.URL.Query()
-	d := usersData{Query: strings.TrimSpace(q.Get("q")), By: q.Get("by"), First: q.Get("after") == ""}
+	d := usersData{Query: strings.TrimSpace(q.Get("q")), By: searchBy(q.Get("by")), First: q.Get("after") == ""}
 	if len(d.Query) > 128 {
 		d.Query = d.Query[:128]
-	}
-	if d.By != directory.SearchEmail {
-		d.By = directory.SearchUserName
 	}
 	after := q.Get("after")
 	if len(after) > 1024 {
 		after = ""
 	}
-	var (
-		list []store.User
-		more bool
-	)
-	params := map[string]any{"identityStoreId": h.o.Instance.IdentityStoreID, "maxResults": pageSize}
+	var filters []map[string]string
 	if d.Query != "" {
-		params["filters"] = []map[string]string{{"attributePath": map[string]string{"user_name": "UserName", "email": "Emails.Value"}[d.By],
+		filters = []map[string]string{{"attributePath": map[string]string{"user_name": "UserName", "email": "Emails.Value"}[d.By],
 			"attributeValue": d.Query, "match": "prefix"}}
 	}
-	err := x.read("identitystore.amazonaws.com", "ListUsers", "identitystore:ListUsers", []string{h.storeARN(), allUsers}, params,
-		func(ctx context.Context) (err error) {
-			list, more, err = h.o.Directory.SearchUsers(ctx, d.By, d.Query, after, pageSize)
-			return err
-		})
+	list, more, err := h.searchUsers(x, d.By, d.Query, after, pageSize, filters)
 	if err != nil {
 		x.fail(err)
 		return
 	}
-	for _, u := range list {
-		email := ""
-		if len(u.Profile.Emails) > 0 {
-			email = u.Profile.Emails[0].Value
-		}
-		d.Rows = append(d.Rows, userRow{ID: u.ID, UserName: u.UserName, DisplayName: u.DisplayName, Email: email, Status: u.Status})
-	}
+	d.Rows = userRows(list)
 	if more {
 		v := url.Values{"after": {directory.SearchKey(list[len(list)-1], d.By)}, "by": {d.By}}
 		if d.Query != "" {
@@ -96,6 +79,47 @@ func (h *Handler) users(x *req) {
 		d.NextURL = "/admin/users?" + v.Encode()
 	}
 	x.render(http.StatusOK, "c-users", page{Title: "Users", Notice: x.notice(), Data: d})
+}
+
+// searchBy is the attribute a user search of a link goes by: the email
+// address when it asks for it, else the user name.
+func searchBy(v string) string {
+	if v == directory.SearchEmail {
+		return v
+	}
+	return directory.SearchUserName
+}
+
+// searchUsers returns up to limit users whose user name or email address
+// (by) starts with query, from the search key after on, and whether more
+// follow. No API searches by prefix, so this is a read authorised and
+// audited as ListUsers; filters, when not nil, are recorded as that
+// request's filters.
+func (h *Handler) searchUsers(x *req, by, query, after string, limit int, filters []map[string]string) (list []store.User, more bool, err error) {
+	params := map[string]any{"identityStoreId": h.o.Instance.IdentityStoreID, "maxResults": limit}
+	if filters != nil {
+		params["filters"] = filters
+	}
+	err = x.read("identitystore.amazonaws.com", "ListUsers", "identitystore:ListUsers", []string{h.storeARN(), allUsers}, params,
+		func(ctx context.Context) (err error) {
+			list, more, err = h.o.Directory.SearchUsers(ctx, by, query, after, limit)
+			return err
+		})
+	return list, more, err
+}
+
+// userRows are the rows of a list of users, each with its first email
+// address.
+func userRows(list []store.User) []userRow {
+	var rows []userRow
+	for _, u := range list {
+		email := ""
+		if len(u.Profile.Emails) > 0 {
+			email = u.Profile.Emails[0].Value
+		}
+		rows = append(rows, userRow{ID: u.ID, UserName: u.UserName, DisplayName: u.DisplayName, Email: email, Status: u.Status})
+	}
+	return rows
 }
 
 // ---- create ----
@@ -156,19 +180,10 @@ func (h *Handler) createUser(x *req) {
 		wireUser
 	}{h.o.Instance.IdentityStoreID, in}
 	if err := x.call(isvc+"CreateUser", body, &out); err != nil {
-		if Code(err) == "AccessDeniedException" {
-			x.fail(err)
-			return
-		}
 		msg, errs := fieldErrors(err, userFields)
-		if msg == "" && errs == nil {
-			x.fail(err)
-			return
-		}
-		if msg == "" {
-			msg = "Check the highlighted fields."
-		}
-		h.showNewUser(x, http.StatusBadRequest, f, msg, errs)
+		x.formRefused(err, msg, errs, func(msg string, errs map[string]string) {
+			h.showNewUser(x, http.StatusBadRequest, f, msg, errs)
+		})
 		return
 	}
 	d := createdData{UserID: out.UserID, UserName: in.UserName, Email: in.PrimaryEmail()}
@@ -177,9 +192,7 @@ func (h *Handler) createUser(x *req) {
 		if !groupIDPattern.MatchString(g) {
 			continue
 		}
-		err := x.call(isvc+"CreateGroupMembership", map[string]any{"IdentityStoreId": h.o.Instance.IdentityStoreID,
-			"GroupId": g, "MemberId": map[string]string{"UserId": out.UserID}}, nil)
-		if err != nil {
+		if err := x.addMember(g, out.UserID); err != nil {
 			_, msg := h.describe(err)
 			d.GroupErrors = append(d.GroupErrors, g+": "+msg)
 			continue
@@ -250,16 +263,27 @@ func (h *Handler) describeUser(x *req, id string) (wireUser, error) {
 	return u, err
 }
 
-func (h *Handler) user(x *req) {
-	x.section = "users"
+// userOfPath returns the user named by the path's {id}. When it is no
+// user or cannot be read, the error page has been shown and ok is false.
+func (h *Handler) userOfPath(x *req) (u wireUser, ok bool) {
 	id := x.r.PathValue("id")
 	if !userIDPattern.MatchString(id) {
 		x.fail(notFound("USER"))
-		return
+		return u, false
 	}
 	u, err := h.describeUser(x, id)
 	if err != nil {
 		x.fail(err)
+		return u, false
+	}
+	return u, true
+}
+
+func (h *Handler) user(x *req) {
+	x.section = "users"
+	id := x.r.PathValue("id")
+	u, ok := h.userOfPath(x)
+	if !ok {
 		return
 	}
 	d := userData{User: u, Email: u.PrimaryEmail(), Form: url.Values{}, Hidden: map[string]string{}}
@@ -279,7 +303,7 @@ func (h *Handler) user(x *req) {
 	}
 	var ms membershipsOut
 	names := names{x: x}
-	err = x.call(isvc+"ListGroupMembershipsForMember", map[string]any{"IdentityStoreId": storeID,
+	err := x.call(isvc+"ListGroupMembershipsForMember", map[string]any{"IdentityStoreId": storeID,
 		"MemberId": map[string]string{"UserId": id}, "MaxResults": pageSize}, &ms)
 	if hide("groups", err) && d.Hidden["groups"] == "" {
 		return
@@ -331,14 +355,8 @@ func (h *Handler) user(x *req) {
 
 func (h *Handler) editUserPage(x *req) {
 	x.section = "users"
-	id := x.r.PathValue("id")
-	if !userIDPattern.MatchString(id) {
-		x.fail(notFound("USER"))
-		return
-	}
-	u, err := h.describeUser(x, id)
-	if err != nil {
-		x.fail(err)
+	u, ok := h.userOfPath(x)
+	if !ok {
 		return
 	}
 	x.render(http.StatusOK, "c-user-edit", page{Title: "Edit " + u.UserName, Data: editUserData{User: u, Form: formFromUser(u)}})
@@ -364,15 +382,10 @@ func (h *Handler) editUser(x *req) {
 	}
 	if err := x.call(isvc+"UpdateUser", map[string]any{"IdentityStoreId": h.o.Instance.IdentityStoreID, "UserId": id, "Operations": ops}, nil); err != nil {
 		msg, errs := fieldErrors(err, userFields)
-		if Code(err) == "AccessDeniedException" || (msg == "" && errs == nil) {
-			x.fail(err)
-			return
-		}
-		if msg == "" {
-			msg = "Check the highlighted fields."
-		}
-		x.render(http.StatusBadRequest, "c-user-edit", page{Title: "Edit " + u.UserName, Message: msg, Errors: errs,
-			Data: editUserData{User: u, Form: x.r.PostForm}})
+		x.formRefused(err, msg, errs, func(msg string, errs map[string]string) {
+			x.render(http.StatusBadRequest, "c-user-edit", page{Title: "Edit " + u.UserName, Message: msg, Errors: errs,
+				Data: editUserData{User: u, Form: x.r.PostForm}})
+		})
 		return
 	}
 	x.done("/admin/users/"+url.PathEscape(id), "The user was updated.")
@@ -396,13 +409,8 @@ type hidden struct{ Name, Value string }
 func (h *Handler) confirmUser(x *req) {
 	x.section = "users"
 	id := x.r.PathValue("id")
-	if !userIDPattern.MatchString(id) {
-		x.fail(notFound("USER"))
-		return
-	}
-	u, err := h.describeUser(x, id)
-	if err != nil {
-		x.fail(err)
+	u, ok := h.userOfPath(x)
+	if !ok {
 		return
 	}
 	base := "/admin/users/" + url.PathEscape(id)
@@ -561,8 +569,7 @@ func (h *Handler) addUserToGroups(x *req) {
 	id := x.r.PathValue("id")
 	n := 0
 	for _, g := range x.r.PostForm["group"] {
-		if err := x.call(isvc+"CreateGroupMembership", map[string]any{"IdentityStoreId": h.o.Instance.IdentityStoreID,
-			"GroupId": g, "MemberId": map[string]string{"UserId": id}}, nil); err != nil {
+		if err := x.addMember(g, id); err != nil {
 			x.fail(err)
 			return
 		}
