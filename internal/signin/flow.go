@@ -128,6 +128,22 @@ func (s *Service) loadFlow(ctx context.Context, r store.Reader, token string, st
 	return f, st, nil
 }
 
+// loadFlowUser is loadFlow for the steps that act on a known user (MFA,
+// its registration, emailed codes). A flow whose user cannot be read (for
+// instance deleted since the password step) is ErrFlow, like an expired
+// one, so the answer says nothing about the account.
+func (s *Service) loadFlowUser(ctx context.Context, r store.Reader, token string, steps ...string) (store.SigninFlow, flowState, store.User, error) {
+	f, st, err := s.loadFlow(ctx, r, token, steps...)
+	if err != nil {
+		return f, st, store.User{}, err
+	}
+	user, err := r.GetUser(ctx, f.UserID)
+	if err != nil {
+		return f, st, store.User{}, ErrFlow
+	}
+	return f, st, user, nil
+}
+
 // FlowStep returns the step a flow cookie is at, or ErrFlow.
 func (s *Service) FlowStep(ctx context.Context, token string) (string, error) {
 	f, _, err := s.loadFlow(ctx, s.cfg.Store, token, StepPassword, StepMFA, StepRegisterMFA, StepEmailOTP,
@@ -589,13 +605,9 @@ func (s *Service) SubmitTOTP(ctx context.Context, token, code string, b Browser)
 	)
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		replayed = false
-		f, st, err := s.loadFlow(ctx, tx, token, StepMFA)
+		f, st, user, err := s.loadFlowUser(ctx, tx, token, StepMFA)
 		if err != nil {
 			return err
-		}
-		user, err := tx.GetUser(ctx, f.UserID)
-		if err != nil {
-			return ErrFlow
 		}
 		now := s.now()
 		locked, last, err := reserveMFA(ctx, tx, user.ID, now, settings)
@@ -683,6 +695,29 @@ func (s *Service) webAuthnUser(ctx context.Context, r store.Reader, user store.U
 	return wu, keys, nil
 }
 
+// takeChallenge removes the WebAuthn challenge from the flow before the
+// response to it is checked, so that whatever the outcome each challenge is
+// answered at most once (sign-in and registration alike). It returns the
+// challenge's state: nil when none was begun or it was already used.
+func (s *Service) takeChallenge(ctx context.Context, tx store.Tx, f store.SigninFlow, st *flowState) ([]byte, error) {
+	state := st.WebAuthnState
+	st.WebAuthnState = nil
+	if err := s.rewriteFlow(ctx, tx, f, *st); err != nil {
+		return nil, err
+	}
+	return state, nil
+}
+
+// completeWebAuthn ends a flow whose WebAuthn ceremony succeeded. The flow
+// is read again because takeChallenge rewrote it in this transaction.
+func (s *Service) completeWebAuthn(ctx context.Context, tx store.Tx, f store.SigninFlow, st flowState, user store.User, settings Settings, b Browser) (Next, error) {
+	current, err := tx.GetSigninFlow(ctx, f.TokenHash)
+	if err != nil {
+		return Next{}, ErrFlow
+	}
+	return s.complete(ctx, tx, &current, st, user, CredWebAuthn, settings, b, true)
+}
+
 // BeginWebAuthn starts an assertion for the flow's user and returns the
 // options for navigator.credentials.get (JSON).
 func (s *Service) BeginWebAuthn(ctx context.Context, token string) ([]byte, error) {
@@ -692,13 +727,9 @@ func (s *Service) BeginWebAuthn(ctx context.Context, token string) ([]byte, erro
 	}
 	var options []byte
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		f, st, err := s.loadFlow(ctx, tx, token, StepMFA)
+		f, st, user, err := s.loadFlowUser(ctx, tx, token, StepMFA)
 		if err != nil {
 			return err
-		}
-		user, err := tx.GetUser(ctx, f.UserID)
-		if err != nil {
-			return ErrFlow
 		}
 		wu, keys, err := s.webAuthnUser(ctx, tx, user)
 		if err != nil {
@@ -732,17 +763,12 @@ func (s *Service) FinishWebAuthn(ctx context.Context, token string, response []b
 	}
 	var next Next
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		f, st, err := s.loadFlow(ctx, tx, token, StepMFA)
+		f, st, user, err := s.loadFlowUser(ctx, tx, token, StepMFA)
 		if err != nil {
 			return err
 		}
-		user, err := tx.GetUser(ctx, f.UserID)
+		state, err := s.takeChallenge(ctx, tx, f, &st)
 		if err != nil {
-			return ErrFlow
-		}
-		state := st.WebAuthnState
-		st.WebAuthnState = nil
-		if err := s.rewriteFlow(ctx, tx, f, st); err != nil {
 			return err
 		}
 		now := s.now()
@@ -808,11 +834,7 @@ func (s *Service) FinishWebAuthn(ctx context.Context, token string, response []b
 		if err := appendEvents(ctx, tx, ev); err != nil {
 			return err
 		}
-		f2, err := tx.GetSigninFlow(ctx, f.TokenHash)
-		if err != nil {
-			return ErrFlow
-		}
-		next, err = s.complete(ctx, tx, &f2, st, user, CredWebAuthn, settings, b, true)
+		next, err = s.completeWebAuthn(ctx, tx, f, st, user, settings, b)
 		return err
 	})
 	return next, err
@@ -849,13 +871,9 @@ func (s *Service) newEmailOTP(ctx context.Context, tx store.Tx, st *flowState, u
 func (s *Service) ResendEmailOTP(ctx context.Context, token string) (Next, error) {
 	var next Next
 	err := s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		f, st, err := s.loadFlow(ctx, tx, token, StepEmailOTP)
+		f, st, user, err := s.loadFlowUser(ctx, tx, token, StepEmailOTP)
 		if err != nil {
 			return err
-		}
-		user, err := tx.GetUser(ctx, f.UserID)
-		if err != nil {
-			return ErrFlow
 		}
 		if err := s.newEmailOTP(ctx, tx, &st, user, f.WorkflowID); err != nil {
 			return err
@@ -882,13 +900,9 @@ func (s *Service) SubmitEmailOTP(ctx context.Context, token, code string, b Brow
 	}
 	var next Next
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		f, st, err := s.loadFlow(ctx, tx, token, StepEmailOTP)
+		f, st, user, err := s.loadFlowUser(ctx, tx, token, StepEmailOTP)
 		if err != nil {
 			return err
-		}
-		user, err := tx.GetUser(ctx, f.UserID)
-		if err != nil {
-			return ErrFlow
 		}
 		now := s.now()
 		fail := func(reason string) error {

@@ -23,8 +23,14 @@ type TOTPEnrollment struct {
 }
 
 // checkQuota refuses a device over the per-user quota (2 TOTP, 6 WebAuthn;
-// 8 in all, as AWS).
-func checkQuota(devices []store.MFADevice, kind string) error {
+// 8 in all, as AWS). Registration checks it both when it begins and, inside
+// the transaction that stores the device, when it finishes, since another
+// device may have been added in between.
+func checkQuota(ctx context.Context, r store.Reader, userID, kind string) error {
+	devices, err := r.ListMFADevices(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("signin: list MFA devices to check the quota: %w", err)
+	}
 	n := 0
 	for _, d := range devices {
 		if d.Kind == kind {
@@ -52,19 +58,11 @@ func (s *Service) BeginTOTPRegistration(ctx context.Context, token string) (TOTP
 	}
 	var out TOTPEnrollment
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		f, st, err := s.loadFlow(ctx, tx, token, StepRegisterMFA)
+		f, st, user, err := s.loadFlowUser(ctx, tx, token, StepRegisterMFA)
 		if err != nil {
 			return err
 		}
-		user, err := tx.GetUser(ctx, f.UserID)
-		if err != nil {
-			return ErrFlow
-		}
-		devices, err := tx.ListMFADevices(ctx, user.ID)
-		if err != nil {
-			return err
-		}
-		if err := checkQuota(devices, KindTOTP); err != nil {
+		if err := checkQuota(ctx, tx, user.ID, KindTOTP); err != nil {
 			return err
 		}
 		if st.PendingTOTP == nil {
@@ -114,13 +112,9 @@ func (s *Service) FinishTOTPRegistration(ctx context.Context, token, code, name 
 		added store.User
 	)
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		f, st, err := s.loadFlow(ctx, tx, token, StepRegisterMFA)
+		f, st, user, err := s.loadFlowUser(ctx, tx, token, StepRegisterMFA)
 		if err != nil {
 			return err
-		}
-		user, err := tx.GetUser(ctx, f.UserID)
-		if err != nil {
-			return ErrFlow
 		}
 		if st.PendingTOTP == nil {
 			return fault.Invalidf("Start the registration again.")
@@ -131,11 +125,7 @@ func (s *Service) FinishTOTPRegistration(ctx context.Context, token, code, name 
 			next = Next{Step: StepRegisterMFA, FlowToken: token, Message: "That code does not match. Check the time on your phone and type the current code."}
 			return appendEvents(ctx, tx, outcome(s.signinEvent(ctx, "CredentialVerification", CredTOTP, f.WorkflowID, &user, user.UserName), "Failure", "REGISTRATION_CODE_MISMATCH"))
 		}
-		devices, err := tx.ListMFADevices(ctx, user.ID)
-		if err != nil {
-			return err
-		}
-		if err := checkQuota(devices, KindTOTP); err != nil {
+		if err := checkQuota(ctx, tx, user.ID, KindTOTP); err != nil {
 			return err
 		}
 		d := store.MFADevice{ID: newID("mfa-"), UserID: user.ID, Kind: KindTOTP, Name: name, Credential: []byte{},
@@ -209,19 +199,11 @@ func (s *Service) BeginWebAuthnRegistration(ctx context.Context, token string) (
 	}
 	var options []byte
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		f, st, err := s.loadFlow(ctx, tx, token, StepRegisterMFA)
+		f, st, user, err := s.loadFlowUser(ctx, tx, token, StepRegisterMFA)
 		if err != nil {
 			return err
 		}
-		user, err := tx.GetUser(ctx, f.UserID)
-		if err != nil {
-			return ErrFlow
-		}
-		devices, err := tx.ListMFADevices(ctx, user.ID)
-		if err != nil {
-			return err
-		}
-		if err := checkQuota(devices, KindWebAuthn); err != nil {
+		if err := checkQuota(ctx, tx, user.ID, KindWebAuthn); err != nil {
 			return err
 		}
 		wu, _, err := s.webAuthnUser(ctx, tx, user)
@@ -256,17 +238,12 @@ func (s *Service) FinishWebAuthnRegistration(ctx context.Context, token string, 
 		added bool
 	)
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		f, st, err := s.loadFlow(ctx, tx, token, StepRegisterMFA)
+		f, st, user, err := s.loadFlowUser(ctx, tx, token, StepRegisterMFA)
 		if err != nil {
 			return err
 		}
-		user, err := tx.GetUser(ctx, f.UserID)
+		state, err := s.takeChallenge(ctx, tx, f, &st)
 		if err != nil {
-			return ErrFlow
-		}
-		state := st.WebAuthnState
-		st.WebAuthnState = nil
-		if err := s.rewriteFlow(ctx, tx, f, st); err != nil {
 			return err
 		}
 		refuse := func(reason string) error {
@@ -293,11 +270,7 @@ func (s *Service) FinishWebAuthnRegistration(ctx context.Context, token string, 
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		devices, err := tx.ListMFADevices(ctx, user.ID)
-		if err != nil {
-			return err
-		}
-		if err := checkQuota(devices, KindWebAuthn); err != nil {
+		if err := checkQuota(ctx, tx, user.ID, KindWebAuthn); err != nil {
 			return err
 		}
 		now := s.now()
@@ -313,11 +286,7 @@ func (s *Service) FinishWebAuthnRegistration(ctx context.Context, token string, 
 			return err
 		}
 		added = true
-		f2, err := tx.GetSigninFlow(ctx, f.TokenHash)
-		if err != nil {
-			return ErrFlow
-		}
-		next, err = s.complete(ctx, tx, &f2, st, user, CredWebAuthn, settings, b, true)
+		next, err = s.completeWebAuthn(ctx, tx, f, st, user, settings, b)
 		return err
 	})
 	if err == nil && added {

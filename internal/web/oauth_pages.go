@@ -70,13 +70,28 @@ func (h *Handler) deviceBinding(s signin.Session, handle string) string {
 	return h.csrf.Token("device\x00" + handle + "\x00" + s.TokenHash)
 }
 
-func (h *Handler) deviceSubmit(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.session(r)
+// oauthSession returns the session a posted device or consent form acts
+// for. Without a session (it ended since the page was shown), or without
+// an OAuth service, it answers the request itself and ok is false;
+// startAgain tells the person how to begin again.
+func (h *Handler) oauthSession(w http.ResponseWriter, r *http.Request, startAgain string) (s signin.Session, ok bool) {
+	s, ok = h.session(r)
 	if !ok {
-		h.info(w, r, http.StatusUnauthorized, "Sign in first", "Your session has ended. Sign in and enter the code again.")
-		return
+		h.info(w, r, http.StatusUnauthorized, "Sign in first", startAgain)
+		return s, false
 	}
 	if h.oauthUnavailable(w, r) {
+		return s, false
+	}
+	return s, true
+}
+
+// enterCodeAgain is what a device form posted without a session says.
+const enterCodeAgain = "Your session has ended. Sign in and enter the code again."
+
+func (h *Handler) deviceSubmit(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.oauthSession(w, r, enterCodeAgain)
+	if !ok {
 		return
 	}
 	code := r.PostFormValue("user_code")
@@ -103,11 +118,8 @@ func (h *Handler) deviceSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deviceDecide(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.session(r)
-	if !ok || h.oauthUnavailable(w, r) {
-		if !ok {
-			h.info(w, r, http.StatusUnauthorized, "Sign in first", "Your session has ended. Sign in and enter the code again.")
-		}
+	s, ok := h.oauthSession(w, r, enterCodeAgain)
+	if !ok {
 		return
 	}
 	handle := r.PostFormValue("request")
@@ -173,12 +185,8 @@ func (h *Handler) authorizePage(w http.ResponseWriter, r *http.Request, s signin
 }
 
 func (h *Handler) authorizeDecide(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.session(r)
+	s, ok := h.oauthSession(w, r, "Your session has ended. Start the sign-in from your application again.")
 	if !ok {
-		h.info(w, r, http.StatusUnauthorized, "Sign in first", "Your session has ended. Start the sign-in from your application again.")
-		return
-	}
-	if h.oauthUnavailable(w, r) {
 		return
 	}
 	// The request is validated again from the posted fields, and the

@@ -13,6 +13,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -257,16 +258,22 @@ func (h *Handler) post(fn http.HandlerFunc) http.HandlerFunc {
 		if !h.readForm(w, r) {
 			return
 		}
-		token := r.Header.Get("X-CSRF-Token")
-		if token == "" {
-			token = r.PostFormValue("csrf")
-		}
+		token := postedCSRF(r)
 		if !h.csrf.Check(r, h.binding(nil, r), token) {
 			h.forbidden(w, r)
 			return
 		}
 		fn(w, r)
 	}
+}
+
+// postedCSRF returns the CSRF token a request carries: the header that
+// fetch() calls send, else the form field of a posted form.
+func postedCSRF(r *http.Request) string {
+	if token := r.Header.Get("X-CSRF-Token"); token != "" {
+		return token
+	}
+	return r.PostFormValue("csrf")
 }
 
 // flowPost wraps a sign-in step's handler with the CSRF check, the token
@@ -276,10 +283,7 @@ func (h *Handler) flowPost(fn http.HandlerFunc) http.HandlerFunc {
 		if !h.readForm(w, r) {
 			return
 		}
-		token := r.Header.Get("X-CSRF-Token")
-		if token == "" {
-			token = r.PostFormValue("csrf")
-		}
+		token := postedCSRF(r)
 		flow := h.cookies.Get(r, "flow")
 		if flow == "" || !h.csrf.Check(r, "f:"+flow, token) {
 			h.forbidden(w, r)
@@ -375,8 +379,12 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	h.follow(w, r, next)
 }
 
-// follow applies a step's outcome: new cookies, then the next page.
-func (h *Handler) follow(w http.ResponseWriter, r *http.Request, next signin.Next) {
+// endFlow sets the cookies of a step's outcome that the form handlers
+// (follow) and the WebAuthn handlers (jsonFollow) treat alike: the
+// trusted-device cookie, and for a flow that ended (signed in, or a device
+// added) the session cookie in place of the flow cookie. It returns where
+// the browser goes after an ended flow, or "" when the flow goes on.
+func (h *Handler) endFlow(w http.ResponseWriter, next signin.Next) string {
 	if next.TrustedDevice != "" {
 		h.cookies.Set(w, "device", next.TrustedDevice, h.o.Now().Add(signin.TrustedDeviceTTL))
 	}
@@ -384,14 +392,24 @@ func (h *Handler) follow(w http.ResponseWriter, r *http.Request, next signin.Nex
 	case next.Session != nil:
 		h.cookies.Clear(w, "flow")
 		h.cookies.Set(w, "session", next.Session.Token, next.Session.Expires)
-		target := SafeReturn(next.ReturnTo)
-		if target == "" {
-			target = "/start/accounts"
+		if target := SafeReturn(next.ReturnTo); target != "" {
+			return target
 		}
-		http.Redirect(w, r, target, http.StatusSeeOther)
+		return "/start/accounts"
 	case next.AddedDevice:
 		h.cookies.Clear(w, "flow")
-		http.Redirect(w, r, "/start/devices?added=1", http.StatusSeeOther)
+		return "/start/devices?added=1"
+	}
+	return ""
+}
+
+// follow applies a step's outcome: new cookies, then the next page.
+func (h *Handler) follow(w http.ResponseWriter, r *http.Request, next signin.Next) {
+	if target := h.endFlow(w, next); target != "" {
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	switch {
 	case next.Step == signin.StepBlocked:
 		h.cookies.Clear(w, "flow")
 		h.info(w, r, http.StatusForbidden, "Sign-in blocked", next.Message)
@@ -513,22 +531,24 @@ func (h *Handler) emailOTPResend(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
-	if r.PostFormValue("password") != r.PostFormValue("confirm") {
-		h.showStep(w, r, h.cookies.Get(r, "flow"), http.StatusBadRequest, "The two passwords do not match.")
-		return
-	}
-	h.flowCall(w, r, func(tok string) (signin.Next, error) {
-		return h.o.Signin.ChangePassword(r.Context(), tok, r.PostFormValue("password"), h.browser(r))
-	})
+	h.newPasswordSubmit(w, r, h.o.Signin.ChangePassword)
 }
 
 func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request) {
+	h.newPasswordSubmit(w, r, h.o.Signin.SetPassword)
+}
+
+// newPasswordSubmit serves the two forms that choose a new password (a
+// link's set-password, a one-time password's change-password): the two
+// typed passwords must match before the step is tried.
+func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request,
+	step func(ctx context.Context, token, pw string, b signin.Browser) (signin.Next, error)) {
 	if r.PostFormValue("password") != r.PostFormValue("confirm") {
 		h.showStep(w, r, h.cookies.Get(r, "flow"), http.StatusBadRequest, "The two passwords do not match.")
 		return
 	}
 	h.flowCall(w, r, func(tok string) (signin.Next, error) {
-		return h.o.Signin.SetPassword(r.Context(), tok, r.PostFormValue("password"), h.browser(r))
+		return step(r.Context(), tok, r.PostFormValue("password"), h.browser(r))
 	})
 }
 
@@ -611,7 +631,13 @@ func (h *Handler) jsonError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (h *Handler) webauthnBegin(w http.ResponseWriter, r *http.Request) {
-	opts, err := h.o.Signin.BeginWebAuthn(r.Context(), h.cookies.Get(r, "flow"))
+	h.ceremonyBegin(w, r, h.o.Signin.BeginWebAuthn)
+}
+
+// ceremonyBegin answers a WebAuthn begin request (sign-in or registration)
+// with the options that begin returns for the flow cookie.
+func (h *Handler) ceremonyBegin(w http.ResponseWriter, r *http.Request, begin func(ctx context.Context, token string) ([]byte, error)) {
+	opts, err := begin(r.Context(), h.cookies.Get(r, "flow"))
 	if err != nil {
 		h.jsonError(w, r, err)
 		return
@@ -635,21 +661,11 @@ func (h *Handler) ceremonyBody(w http.ResponseWriter, r *http.Request) ([]byte, 
 // jsonFollow applies a step outcome for a fetch() caller: cookies now,
 // and where to go.
 func (h *Handler) jsonFollow(w http.ResponseWriter, r *http.Request, next signin.Next) {
-	if next.TrustedDevice != "" {
-		h.cookies.Set(w, "device", next.TrustedDevice, h.o.Now().Add(signin.TrustedDeviceTTL))
+	if target := h.endFlow(w, next); target != "" {
+		h.writeJSON(w, http.StatusOK, ceremonyReply{Redirect: target})
+		return
 	}
 	switch {
-	case next.Session != nil:
-		h.cookies.Clear(w, "flow")
-		h.cookies.Set(w, "session", next.Session.Token, next.Session.Expires)
-		target := SafeReturn(next.ReturnTo)
-		if target == "" {
-			target = "/start/accounts"
-		}
-		h.writeJSON(w, http.StatusOK, ceremonyReply{Redirect: target})
-	case next.AddedDevice:
-		h.cookies.Clear(w, "flow")
-		h.writeJSON(w, http.StatusOK, ceremonyReply{Redirect: "/start/devices?added=1"})
 	case next.Message != "":
 		h.writeJSON(w, http.StatusBadRequest, ceremonyReply{Message: next.Message})
 	default:
@@ -659,34 +675,30 @@ func (h *Handler) jsonFollow(w http.ResponseWriter, r *http.Request, next signin
 }
 
 func (h *Handler) webauthnFinish(w http.ResponseWriter, r *http.Request) {
-	cred, _, ok := h.ceremonyBody(w, r)
-	if !ok {
-		return
-	}
-	next, err := h.o.Signin.FinishWebAuthn(r.Context(), h.cookies.Get(r, "flow"), cred, h.browser(r))
-	if err != nil {
-		h.jsonError(w, r, err)
-		return
-	}
-	h.jsonFollow(w, r, next)
+	h.ceremonyFinish(w, r, func(token string, cred []byte, _ string) (signin.Next, error) {
+		return h.o.Signin.FinishWebAuthn(r.Context(), token, cred, h.browser(r))
+	})
 }
 
 func (h *Handler) registerWebAuthnBegin(w http.ResponseWriter, r *http.Request) {
-	opts, err := h.o.Signin.BeginWebAuthnRegistration(r.Context(), h.cookies.Get(r, "flow"))
-	if err != nil {
-		h.jsonError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Write(opts)
+	h.ceremonyBegin(w, r, h.o.Signin.BeginWebAuthnRegistration)
 }
 
 func (h *Handler) registerWebAuthnFinish(w http.ResponseWriter, r *http.Request) {
+	h.ceremonyFinish(w, r, func(token string, cred []byte, name string) (signin.Next, error) {
+		return h.o.Signin.FinishWebAuthnRegistration(r.Context(), token, cred, name, h.browser(r))
+	})
+}
+
+// ceremonyFinish reads the browser's WebAuthn response (and the device
+// name, which only registration uses), hands it to finish with the flow
+// cookie and answers fetch() with the outcome.
+func (h *Handler) ceremonyFinish(w http.ResponseWriter, r *http.Request, finish func(token string, cred []byte, name string) (signin.Next, error)) {
 	cred, name, ok := h.ceremonyBody(w, r)
 	if !ok {
 		return
 	}
-	next, err := h.o.Signin.FinishWebAuthnRegistration(r.Context(), h.cookies.Get(r, "flow"), cred, name, h.browser(r))
+	next, err := finish(h.cookies.Get(r, "flow"), cred, name)
 	if err != nil {
 		h.jsonError(w, r, err)
 		return
