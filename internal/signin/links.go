@@ -369,32 +369,67 @@ func (s *Service) newPassword(ctx context.Context, user store.User, pw string, s
 	return hash, old, err
 }
 
+// passwordChange is a password-setting step (an invitation or reset link's
+// set-password, a one-time password's change-password) whose new password
+// has passed the policy and is ready to store.
+type passwordChange struct {
+	flow     store.SigninFlow
+	st       flowState
+	settings Settings
+	user     store.User
+	// hash is the new password's; old is the stored one, for the history.
+	hash string
+	old  store.Password
+}
+
+// preparePassword loads the flow of token at step and its user, and checks
+// pw against the password policy and the user's last passwords. Both
+// password-setting steps do this the same way before they store anything.
+// A password the policy refuses comes back as retry (the same step again,
+// with the reason) and a nil error. noUser is the answer when the flow's
+// user cannot be read: the link page for a link, the expired page for a
+// sign-in.
+func (s *Service) preparePassword(ctx context.Context, token, step, pw string, noUser error) (p passwordChange, retry *Next, err error) {
+	p.flow, p.st, err = s.loadFlow(ctx, s.cfg.Store, token, step)
+	if err != nil {
+		return p, nil, err
+	}
+	p.settings, err = s.Settings(ctx)
+	if err != nil {
+		return p, nil, err
+	}
+	p.user, err = s.cfg.Store.GetUser(ctx, p.flow.UserID)
+	if err != nil {
+		return p, nil, noUser
+	}
+	p.hash, p.old, err = s.newPassword(ctx, p.user, pw, p.settings)
+	if err != nil {
+		if fault.Is(err, fault.Invalid) {
+			return p, &Next{Step: step, FlowToken: token, Message: faultMessage(err)}, nil
+		}
+		return p, nil, err
+	}
+	return p, nil, nil
+}
+
 // SetPassword redeems an invitation or reset link with a new password.
 // Exactly one of several concurrent submissions wins; the others get the
 // "link invalid" page. Sign-in then goes on to MFA as usual: a reset never
 // skips the second factor.
 func (s *Service) SetPassword(ctx context.Context, token, pw string, b Browser) (Next, error) {
-	f, st, err := s.loadFlow(ctx, s.cfg.Store, token, StepSetPassword)
+	p, retry, err := s.preparePassword(ctx, token, StepSetPassword, pw, ErrBadLink)
 	if err != nil {
 		return Next{}, err
 	}
-	settings, err := s.Settings(ctx)
-	if err != nil {
-		return Next{}, err
-	}
-	user, err := s.cfg.Store.GetUser(ctx, f.UserID)
-	if err != nil {
-		return Next{}, ErrBadLink
-	}
-	hash, old, err := s.newPassword(ctx, user, pw, settings)
-	if err != nil {
-		if fault.Is(err, fault.Invalid) {
-			return Next{Step: StepSetPassword, FlowToken: token, Message: faultMessage(err)}, nil
-		}
-		return Next{}, err
+	if retry != nil {
+		return *retry, nil
 	}
 	var next Next
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		// The store may run this function again when the transaction loses
+		// a serialization race (PostgreSQL): it changes copies of the flow
+		// and its state, never what a second run would start from.
+		flow, st := p.flow, p.st
 		t, err := tx.TakeUserToken(ctx, st.LinkTokenHash, s.now())
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrBadLink
@@ -406,7 +441,7 @@ func (s *Service) SetPassword(ctx context.Context, token, pw string, b Browser) 
 		if err != nil || user.Status != directory.StatusEnabled {
 			return ErrBadLink
 		}
-		if err := tx.PutPassword(ctx, store.Password{UserID: user.ID, Hash: hash, History: pushHistory(old), UpdatedAt: s.now()}); err != nil {
+		if err := tx.PutPassword(ctx, store.Password{UserID: user.ID, Hash: p.hash, History: pushHistory(p.old), UpdatedAt: s.now()}); err != nil {
 			return err
 		}
 		if err := s.unlock(ctx, tx, user.ID); err != nil {
@@ -420,13 +455,13 @@ func (s *Service) SetPassword(ctx context.Context, token, pw string, b Browser) 
 		if err := tx.DeleteTrustedDevicesOfUser(ctx, user.ID); err != nil {
 			return err
 		}
-		ev := outcome(s.signinEvent(ctx, "PasswordUpdated", CredPassword, f.WorkflowID, &user, user.UserName), "Success", "")
+		ev := outcome(s.signinEvent(ctx, "PasswordUpdated", CredPassword, flow.WorkflowID, &user, user.UserName), "Success", "")
 		ev.AdditionalEventData["Via"] = t.Purpose
 		if err := appendEvents(ctx, tx, ev); err != nil {
 			return err
 		}
 		st.Purpose, st.LinkTokenHash, st.PasswordAt = purposeSignin, "", s.now()
-		next, err = s.afterFirstFactor(ctx, tx, &f, st, user, settings, b)
+		next, err = s.afterFirstFactor(ctx, tx, &flow, st, user, p.settings, b)
 		return err
 	})
 	if err == nil {
@@ -444,36 +479,26 @@ func faultMessage(err error) string {
 
 // ChangePassword replaces a one-time password at sign-in.
 func (s *Service) ChangePassword(ctx context.Context, token, pw string, b Browser) (Next, error) {
-	f, st, err := s.loadFlow(ctx, s.cfg.Store, token, StepChangePassword)
+	p, retry, err := s.preparePassword(ctx, token, StepChangePassword, pw, ErrFlow)
 	if err != nil {
 		return Next{}, err
 	}
-	settings, err := s.Settings(ctx)
-	if err != nil {
-		return Next{}, err
+	if retry != nil {
+		return *retry, nil
 	}
-	user, err := s.cfg.Store.GetUser(ctx, f.UserID)
-	if err != nil {
-		return Next{}, ErrFlow
-	}
-	hash, old, err := s.newPassword(ctx, user, pw, settings)
-	if err != nil {
-		if fault.Is(err, fault.Invalid) {
-			return Next{Step: StepChangePassword, FlowToken: token, Message: faultMessage(err)}, nil
-		}
-		return Next{}, err
-	}
+	user := p.user
 	var next Next
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.PutPassword(ctx, store.Password{UserID: user.ID, Hash: hash, History: pushHistory(old), UpdatedAt: s.now()}); err != nil {
+		if err := tx.PutPassword(ctx, store.Password{UserID: user.ID, Hash: p.hash, History: pushHistory(p.old), UpdatedAt: s.now()}); err != nil {
 			return err
 		}
-		ev := outcome(s.signinEvent(ctx, "PasswordUpdated", CredPassword, f.WorkflowID, &user, user.UserName), "Success", "")
+		ev := outcome(s.signinEvent(ctx, "PasswordUpdated", CredPassword, p.flow.WorkflowID, &user, user.UserName), "Success", "")
 		ev.AdditionalEventData["Via"] = "one-time password"
 		if err := appendEvents(ctx, tx, ev); err != nil {
 			return err
 		}
-		next, err = s.afterFirstFactor(ctx, tx, &f, st, user, settings, b)
+		flow := p.flow // a copy: the store may run this function again (see SetPassword)
+		next, err = s.afterFirstFactor(ctx, tx, &flow, p.st, user, p.settings, b)
 		return err
 	})
 	return next, err

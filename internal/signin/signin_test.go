@@ -3,6 +3,7 @@ package signin_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -856,5 +857,60 @@ func TestRegistrationWindow(t *testing.T) {
 	e.clock.Advance(signin.FlowTTL + time.Second)
 	if _, err := e.svc.BeginTOTPRegistration(ctx, flow); err != signin.ErrFlow {
 		t.Fatalf("registration after %v: %v", signin.FlowTTL, err)
+	}
+}
+
+// retryingStore runs every write transaction twice when asked: the first
+// run is rolled back and the function runs again in a new transaction, as
+// the store does on PostgreSQL when a transaction loses a serialization
+// race. Functions must therefore start each run from the same values.
+type retryingStore struct {
+	store.Store
+	retry atomic.Bool
+}
+
+var errSimulatedRace = errors.New("simulated serialization failure")
+
+func (s *retryingStore) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	if s.retry.Load() {
+		if err := s.Store.Update(ctx, func(tx store.Tx) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return errSimulatedRace // roll the first run back
+		}); !errors.Is(err, errSimulatedRace) {
+			return err
+		}
+	}
+	return s.Store.Update(ctx, fn)
+}
+
+// TestSetPasswordSurvivesTransactionRetry: redeeming a reset link when the
+// transaction is run again (PostgreSQL's retry) still sets the password and
+// goes on, instead of finding the link already spent by its own first run.
+func TestSetPasswordSurvivesTransactionRetry(t *testing.T) {
+	e := newEnv(t)
+	rs := &retryingStore{Store: e.db}
+	e.svc = signin.New(signin.Config{
+		Store: rs, Directory: e.dir, Keys: e.keys,
+		Hasher:    password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1}, 1, 0),
+		Outbox:    mail.NewOutbox(e.keys, "Gatehouse <no-reply@gatehouse.test>", e.clock.Now),
+		PublicURL: "https://sso.example.com", Now: e.clock.Now,
+	})
+	u := e.user("uma")
+	e.setPassword(u, "tangerine submarine orbit")
+	if err := e.svc.RequestReset(ctx, "uma"); err != nil {
+		t.Fatal(err)
+	}
+	f := e.must(e.svc.OpenLink(ctx, e.linkFromMail("uma@example.com")))
+	rs.retry.Store(true)
+	n, err := e.svc.SetPassword(ctx, f.FlowToken, "a fresh start for everyone", browser)
+	rs.retry.Store(false)
+	if err != nil || n.Step != signin.StepRegisterMFA {
+		t.Fatalf("SetPassword with its transaction run twice: %+v, %v", n, err)
+	}
+	n = e.must(e.svc.SubmitUsername(ctx, "uma", ""))
+	if n = e.must(e.svc.SubmitPassword(ctx, n.FlowToken, "a fresh start for everyone", browser)); n.Step != signin.StepRegisterMFA {
+		t.Fatalf("the new password does not sign in: %+v", n)
 	}
 }
