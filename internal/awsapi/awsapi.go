@@ -88,6 +88,14 @@ const InternalMessage = "An internal error occurred. Please retry your request."
 // supplies one where its exception names differ from DefaultFaultMapper.
 type FaultMapper func(f *fault.Error) *Error
 
+// orDefault is m, or DefaultFaultMapper for a service that supplies none.
+func (m FaultMapper) orDefault() FaultMapper {
+	if m == nil {
+		return DefaultFaultMapper
+	}
+	return m
+}
+
 // DefaultFaultMapper maps faults to the exception names most AWS JSON
 // services share (identitystore, sso-admin).
 func DefaultFaultMapper(f *fault.Error) *Error {

@@ -154,14 +154,9 @@ func (jr *JSONRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev := jr.eventAt(info, svc.EventSource, opName)
 	fail := func(e *Error) { writeJSONError(w, JSONContentType, jr.failed(r.Context(), ev, e)) }
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			fail(NewError(http.StatusRequestEntityTooLarge, "SerializationException", "Request body is larger than %d bytes", MaxBodyBytes))
-			return
-		}
-		fail(NewError(http.StatusBadRequest, "SerializationException", "Could not read the request body"))
+	body, rerr := readBody(w, r)
+	if rerr != nil {
+		fail(rerr)
 		return
 	}
 
@@ -187,11 +182,32 @@ func (jr *JSONRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf)
 }
 
+// readBody reads the body of a JSON or REST-JSON request, or returns the
+// SerializationException both answer when it is too large or cut short.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, NewError(http.StatusRequestEntityTooLarge, "SerializationException", "Request body is larger than %d bytes", MaxBodyBytes)
+		}
+		return nil, NewError(http.StatusBadRequest, "SerializationException", "Could not read the request body")
+	}
+	return body, nil
+}
+
 // eventAt starts the audit event of a call.
 func (jr *JSONRouter) eventAt(info reqinfo.Info, source, name string) *audit.Event {
+	return newCallEvent(info, source, name, jr.Region, jr.AccountID)
+}
+
+// newCallEvent starts the audit event of a call to any of the routers:
+// what the request says about itself, with the router's region and
+// recipient account.
+func newCallEvent(info reqinfo.Info, source, name, region, accountID string) *audit.Event {
 	ev := audit.NewEvent(info.Received, source, name)
-	ev.AWSRegion, ev.SourceIPAddress, ev.UserAgent = jr.Region, info.SourceIP, info.UserAgent
-	ev.RequestID, ev.RecipientAccountID = info.RequestID, jr.AccountID
+	ev.AWSRegion, ev.SourceIPAddress, ev.UserAgent = region, info.SourceIP, info.UserAgent
+	ev.RequestID, ev.RecipientAccountID = info.RequestID, accountID
 	return ev
 }
 
@@ -219,10 +235,7 @@ func (jr *JSONRouter) failed(ctx context.Context, ev *audit.Event, e *Error) *Er
 // caller) and records the audit event of a read or a failure (a change
 // stages its own). It returns the output to encode or the error to answer.
 func (jr *JSONRouter) dispatch(ctx context.Context, svc *JSONService, opName string, body []byte, caller Caller, ev *audit.Event) (any, *Error) {
-	mapper := svc.MapFault
-	if mapper == nil {
-		mapper = DefaultFaultMapper
-	}
+	mapper := svc.MapFault.orDefault()
 	op, ok := svc.Operations[opName]
 	if !ok {
 		if svc.Validator != nil && svc.Validator.Known(opName) {

@@ -75,3 +75,74 @@ func (p *Pager) mac(scope string, body []byte) []byte {
 	m.Write(body)
 	return m.Sum(nil)[:macLen]
 }
+
+// Listings are the page tokens of one service's listings, whose NextToken
+// members all work alike: a token resumes after a position, and the last
+// page has none.
+type Listings struct {
+	Pager *Pager
+	// Service prefixes every listing scope ("identitystore" for
+	// "identitystore:ListGroups:…"), so that a token of one service never
+	// opens a listing of another.
+	Service string
+	// BadToken, when not nil, is the error for a token that fails the
+	// pager's checks, for a service whose exception for it differs from
+	// the pager's fault (Organizations' INVALID_NEXT_TOKEN).
+	BadToken error
+}
+
+// Position returns the position a listing's token resumes after: "" for no
+// token, the start of the listing.
+func (l Listings) Position(scope, token string) (string, error) {
+	after, err := l.Pager.Decode(l.Service+":"+scope, token)
+	if err != nil && l.BadToken != nil {
+		return "", l.BadToken
+	}
+	return after, err
+}
+
+// Next returns the token of the page after the item at position last, or
+// "" when more is false: the page is the listing's last.
+func (l Listings) Next(scope string, more bool, last string) string {
+	if !more {
+		return ""
+	}
+	return l.Pager.Encode(l.Service+":"+scope, last)
+}
+
+// ListPage serves one page of the listing scope: it reads the position of
+// token, fetches at most max items after it (nil: the service's default)
+// with whether more follow, converts each with conv, and returns them with
+// the token of the next page. id is an item's position in the listing. An
+// empty page is an empty list, which encodes as [] rather than null.
+func ListPage[T, O any](l Listings, scope, token string, max *int,
+	fetch func(after string, max int) ([]T, bool, error), id func(T) string, conv func(T) (O, error)) ([]O, string, error) {
+	after, err := l.Position(scope, token)
+	if err != nil {
+		return nil, "", err
+	}
+	items, more, err := fetch(after, MaxResults(max))
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]O, len(items))
+	for i, it := range items {
+		if out[i], err = conv(it); err != nil {
+			return nil, "", err
+		}
+	}
+	next := ""
+	if len(items) > 0 {
+		next = l.Next(scope, more, id(items[len(items)-1]))
+	}
+	return out, next, nil
+}
+
+// MaxResults reads an optional MaxResults member: 0, which the services
+// take for their default page size, when the request has none.
+func MaxResults(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}

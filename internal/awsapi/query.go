@@ -160,13 +160,8 @@ func (qr *QueryRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns := svc.Model.Model().Metadata().XMLNamespace
-	ev := audit.NewEvent(info.Received, svc.EventSource, action)
-	ev.AWSRegion, ev.SourceIPAddress, ev.UserAgent = qr.Region, info.SourceIP, info.UserAgent
-	ev.RequestID, ev.RecipientAccountID = info.RequestID, qr.AccountID
-	mapper := svc.MapFault
-	if mapper == nil {
-		mapper = DefaultFaultMapper
-	}
+	ev := newCallEvent(info, svc.EventSource, action, qr.Region, qr.AccountID)
+	mapper := svc.MapFault.orDefault()
 	fail := func(e *Error) {
 		if st, ok := svc.status(e.Code); ok && e.Status < 500 {
 			e.Status = st
@@ -184,10 +179,7 @@ func (qr *QueryRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(authErr)
 		return
 	}
-	ev.UserIdentity = audit.UserIdentity{
-		Type: caller.Type, PrincipalID: caller.PrincipalID, ARN: caller.PrincipalARN,
-		AccountID: caller.AccountID, AccessKeyID: caller.AccessKeyID, UserName: caller.UserName,
-	}
+	ev.UserIdentity = callerIdentity(caller)
 	ev.RecipientAccountID = caller.AccountID
 
 	op, ok := svc.Operations[action]

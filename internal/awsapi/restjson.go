@@ -3,7 +3,6 @@ package awsapi
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -83,13 +82,8 @@ func (rr *RESTRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := mop.Name
-	ev := audit.NewEvent(info.Received, svc.EventSource, name)
-	ev.AWSRegion, ev.SourceIPAddress, ev.UserAgent = rr.Region, info.SourceIP, info.UserAgent
-	ev.RequestID, ev.RecipientAccountID = info.RequestID, rr.AccountID
-	mapper := svc.MapFault
-	if mapper == nil {
-		mapper = DefaultFaultMapper
-	}
+	ev := newCallEvent(info, svc.EventSource, name, rr.Region, rr.AccountID)
+	mapper := svc.MapFault.orDefault()
 	fail := func(e *Error) {
 		ev.Fail(e.Code, e.Message)
 		if err := rr.Audit.Record(r.Context(), ev); err != nil {
@@ -98,14 +92,9 @@ func (rr *RESTRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeRESTError(w, e)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			fail(NewError(http.StatusRequestEntityTooLarge, "SerializationException", "Request body is larger than %d bytes", MaxBodyBytes))
-			return
-		}
-		fail(NewError(http.StatusBadRequest, "SerializationException", "Could not read the request body"))
+	body, rerr := readBody(w, r)
+	if rerr != nil {
+		fail(rerr)
 		return
 	}
 	op, ok := svc.Operations[name]

@@ -169,6 +169,64 @@ func clampLimit(limit int) int {
 	return limit
 }
 
+// readPage reads one page of a listing: at most limit items (the default
+// page size when limit is out of range) and whether more follow. read is
+// asked for one item beyond the page, whose presence is the answer.
+func readPage[T any](limit int, read func(n int) ([]T, error)) ([]T, bool, error) {
+	limit = clampLimit(limit)
+	items, err := read(limit + 1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(items) > limit {
+		return items[:limit], true, nil
+	}
+	return items, false, nil
+}
+
+// namedPage is the page of a listing filtered on a unique name, from the
+// lookup of the item of that name (item, with id, or err): that item when
+// it comes after the position after, else nothing.
+func namedPage[T any](item T, id string, err error, after string) ([]T, bool, error) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && id <= after) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return []T{item}, false, nil
+}
+
+// create stores a new user, group or membership with write, in a
+// transaction that stages the audit event of the creation: its response
+// names the identity store and the new resource (idMember, id).
+func (s *Service) create(ctx context.Context, idMember, id string, write func(tx store.Tx) error) error {
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		if err := write(tx); err != nil {
+			return err
+		}
+		return audit.Stage(ctx, tx, map[string]string{"identityStoreId": s.identityStoreID, idMember: id})
+	})
+}
+
+// remove deletes the user or group id with del, in a transaction in which
+// deleted tells every hook, so that what refers to it goes in the same
+// commit.
+func (s *Service) remove(ctx context.Context, id string, del func(store.Tx, context.Context, string) error,
+	notFound func(id string) error, deleted func(Hook, context.Context, store.Tx, string) error) error {
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		if err := del(tx, ctx, id); err != nil {
+			return translate(err, func() error { return notFound(id) })
+		}
+		for _, h := range s.hooks {
+			if err := deleted(h, ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return audit.Stage(ctx, tx, nil)
+	})
+}
+
 // lowerFirst turns "UserName" into "userName" for messages.
 func lowerFirst(s string) string {
 	if s == "" {

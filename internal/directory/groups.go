@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -44,11 +43,8 @@ func (s *Service) CreateGroup(ctx context.Context, displayName, description stri
 		ID: newID(s.identityStoreID), DisplayName: displayName, DisplayNameKey: Key(displayName), Description: description,
 		ExternalIDs: ext, CreatedAt: now, CreatedBy: who, UpdatedAt: now, UpdatedBy: who, Version: 1,
 	}
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateGroup(ctx, g); err != nil {
-			return translate(err, nil)
-		}
-		return audit.Stage(ctx, tx, map[string]string{"identityStoreId": s.identityStoreID, "groupId": g.ID})
+	err := s.create(ctx, "groupId", g.ID, func(tx store.Tx) error {
+		return translate(tx.CreateGroup(ctx, g), nil)
 	})
 	if err != nil {
 		return store.Group{}, err
@@ -65,25 +61,13 @@ func (s *Service) GetGroup(ctx context.Context, id string) (store.Group, error) 
 // ListGroups returns up to limit groups after the given id and whether more
 // follow; a non-empty displayName filters on it.
 func (s *Service) ListGroups(ctx context.Context, after string, limit int, displayName string) ([]store.Group, bool, error) {
-	limit = clampLimit(limit)
 	if displayName != "" {
 		g, err := s.store.GetGroupByDisplayName(ctx, Key(displayName))
-		if errors.Is(err, store.ErrNotFound) || (err == nil && g.ID <= after) {
-			return nil, false, nil
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		return []store.Group{g}, false, nil
+		return namedPage(g, g.ID, err, after)
 	}
-	groups, err := s.store.ListGroups(ctx, store.ListQuery{After: after, Limit: limit + 1})
-	if err != nil {
-		return nil, false, err
-	}
-	if len(groups) > limit {
-		return groups[:limit], true, nil
-	}
-	return groups, false, nil
+	return readPage(limit, func(n int) ([]store.Group, error) {
+		return s.store.ListGroups(ctx, store.ListQuery{After: after, Limit: n})
+	})
 }
 
 // FindGroupID resolves a group from its unique attribute "displayName".
@@ -158,17 +142,7 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, ops []AttributeOpe
 
 // DeleteGroup deletes a group and its memberships.
 func (s *Service) DeleteGroup(ctx context.Context, id string) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.DeleteGroup(ctx, id); err != nil {
-			return translate(err, func() error { return groupNotFound(id) })
-		}
-		for _, h := range s.hooks {
-			if err := h.GroupDeleted(ctx, tx, id); err != nil {
-				return err
-			}
-		}
-		return audit.Stage(ctx, tx, nil)
-	})
+	return s.remove(ctx, id, store.Tx.DeleteGroup, groupNotFound, Hook.GroupDeleted)
 }
 
 // CountGroups returns how many groups exist.

@@ -11,7 +11,7 @@ import (
 // CreateMembership adds a user to a group.
 func (s *Service) CreateMembership(ctx context.Context, groupID, userID string) (store.Membership, error) {
 	m := store.Membership{ID: newID(s.identityStoreID), GroupID: groupID, UserID: userID, CreatedAt: s.now().UTC(), CreatedBy: actor(ctx)}
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.create(ctx, "membershipId", m.ID, func(tx store.Tx) error {
 		// Existence checks: the write runs on the store's single writer,
 		// where reading (and decoding) whole records would hold up every
 		// other write.
@@ -21,10 +21,7 @@ func (s *Service) CreateMembership(ctx context.Context, groupID, userID string) 
 		if ok, err := tx.UserExists(ctx, userID); err != nil || !ok {
 			return translate(orNotFound(err), func() error { return fault.NotFoundf(ResourceUser, userID, "Member does not exist") })
 		}
-		if err := tx.CreateMembership(ctx, m); err != nil {
-			return translate(err, nil)
-		}
-		return audit.Stage(ctx, tx, map[string]string{"identityStoreId": s.identityStoreID, "membershipId": m.ID})
+		return translate(tx.CreateMembership(ctx, m), nil)
 	})
 	if err != nil {
 		return store.Membership{}, err
@@ -83,16 +80,10 @@ func (s *Service) ListUserGroups(ctx context.Context, userID, after string, limi
 }
 
 func (s *Service) listMemberships(ctx context.Context, q store.MembershipQuery) ([]store.Membership, bool, error) {
-	limit := clampLimit(q.Limit)
-	q.Limit = limit + 1
-	ms, err := s.store.ListMemberships(ctx, q)
-	if err != nil {
-		return nil, false, err
-	}
-	if len(ms) > limit {
-		return ms[:limit], true, nil
-	}
-	return ms, false, nil
+	return readPage(q.Limit, func(n int) ([]store.Membership, error) {
+		q.Limit = n
+		return s.store.ListMemberships(ctx, q)
+	})
 }
 
 // IsMemberInGroups reports, for each group, whether the user belongs to it.

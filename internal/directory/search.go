@@ -28,15 +28,9 @@ func (s *Service) SearchUsers(ctx context.Context, field, prefix, after string, 
 	default:
 		return nil, false, fault.Invalidf("users can be searched by user name or email address")
 	}
-	limit = clampLimit(limit)
-	users, err := s.store.SearchUsers(ctx, store.UserSearch{Field: field, Prefix: Key(strings.TrimSpace(prefix)), After: after, Limit: limit + 1})
-	if err != nil {
-		return nil, false, err
-	}
-	if len(users) > limit {
-		return users[:limit], true, nil
-	}
-	return users, false, nil
+	return readPage(limit, func(n int) ([]store.User, error) {
+		return s.store.SearchUsers(ctx, store.UserSearch{Field: field, Prefix: Key(strings.TrimSpace(prefix)), After: after, Limit: n})
+	})
 }
 
 // SearchKey returns the key a user is ordered by in a search by field.

@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -52,7 +51,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (store.User, error
 		CreatedAt:   now, CreatedBy: who, UpdatedAt: now, UpdatedBy: who,
 		Version: 1,
 	}
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.create(ctx, "userId", u.ID, func(tx store.Tx) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return translate(err, nil)
 		}
@@ -63,7 +62,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (store.User, error
 				}
 			}
 		}
-		return audit.Stage(ctx, tx, map[string]string{"identityStoreId": s.identityStoreID, "userId": u.ID})
+		return nil
 	})
 	if err != nil {
 		return store.User{}, err
@@ -81,45 +80,26 @@ func (s *Service) GetUser(ctx context.Context, id string) (store.User, error) {
 // follow. A non-empty userName filters on it (the deprecated ListUsers
 // filter).
 func (s *Service) ListUsers(ctx context.Context, after string, limit int, userName string) ([]store.User, bool, error) {
-	limit = clampLimit(limit)
 	if userName != "" {
 		u, err := s.store.GetUserByKey(ctx, "user_name", Key(userName))
-		if errors.Is(err, store.ErrNotFound) || (err == nil && u.ID <= after) {
-			return nil, false, nil
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		return []store.User{u}, false, nil
+		return namedPage(u, u.ID, err, after)
 	}
-	users, err := s.store.ListUsers(ctx, store.ListQuery{After: after, Limit: limit + 1})
-	if err != nil {
-		return nil, false, err
-	}
-	users, more := trimPage(users, limit)
-	return users, more, nil
+	return readPage(limit, func(n int) ([]store.User, error) {
+		return s.store.ListUsers(ctx, store.ListQuery{After: after, Limit: n})
+	})
 }
 
 // ListRawUsers is ListUsers without the filter, each profile left as the
 // store holds it (store.RawUser), for callers that copy profiles into JSON
 // output and would otherwise decode them only to encode them again.
 func (s *Service) ListRawUsers(ctx context.Context, after string, limit int) ([]store.RawUser, bool, error) {
-	limit = clampLimit(limit)
-	users, err := s.store.ListRawUsers(ctx, store.ListQuery{After: after, Limit: limit + 1})
-	if err != nil {
-		return nil, false, fmt.Errorf("directory: list users after %q: %w", after, err)
-	}
-	users, more := trimPage(users, limit)
-	return users, more, nil
-}
-
-// trimPage cuts a listing read with one item beyond the page (limit+1) to
-// the page, and reports whether that item was there: whether more follow.
-func trimPage[T any](items []T, limit int) ([]T, bool) {
-	if len(items) > limit {
-		return items[:limit], true
-	}
-	return items, false
+	return readPage(limit, func(n int) ([]store.RawUser, error) {
+		users, err := s.store.ListRawUsers(ctx, store.ListQuery{After: after, Limit: n})
+		if err != nil {
+			return nil, fmt.Errorf("directory: list users after %q: %w", after, err)
+		}
+		return users, nil
+	})
 }
 
 // FindUserID resolves a user from a unique attribute ("userName" or
@@ -205,17 +185,7 @@ func (s *Service) SetUserStatus(ctx context.Context, id, status string) error {
 // DeleteUser deletes a user, its memberships and (through the hooks)
 // everything that refers to it.
 func (s *Service) DeleteUser(ctx context.Context, id string) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.DeleteUser(ctx, id); err != nil {
-			return translate(err, func() error { return userNotFound(id) })
-		}
-		for _, h := range s.hooks {
-			if err := h.UserDeleted(ctx, tx, id); err != nil {
-				return err
-			}
-		}
-		return audit.Stage(ctx, tx, nil)
-	})
+	return s.remove(ctx, id, store.Tx.DeleteUser, userNotFound, Hook.UserDeleted)
 }
 
 // CountUsers returns how many users exist.

@@ -301,13 +301,25 @@ func (d *decoder) checkUnion(s *Shape, out *node) {
 	}
 }
 
-func (d *decoder) list(s *Shape, out *node, depth int) {
+// open enters a list or an object at its '[' or '{', and reports whether
+// elements follow: false for an empty one, and for one nested too deep to
+// read, which is a syntax error.
+func (d *decoder) open(closer byte, depth int) bool {
 	if !d.containerStart(depth) {
-		return
+		return false
 	}
-	out.kind = kList
-	if d.peek() == ']' {
+	if d.peek() == closer {
 		d.pos++
+		return false
+	}
+	return true
+}
+
+// list and mapObject set their node's kind before they open the value:
+// on a syntax error no node is read.
+func (d *decoder) list(s *Shape, out *node, depth int) {
+	out.kind = kList
+	if !d.open(']', depth) {
 		return
 	}
 	for {
@@ -320,12 +332,8 @@ func (d *decoder) list(s *Shape, out *node, depth int) {
 }
 
 func (d *decoder) mapObject(s *Shape, out *node, depth int) {
-	if !d.containerStart(depth) {
-		return
-	}
 	out.kind = kMap
-	if d.peek() == '}' {
-		d.pos++
+	if !d.open('}', depth) {
 		return
 	}
 	for {
@@ -416,22 +424,13 @@ func (d *decoder) scalar(s *Shape, out *node, c byte, depth int) {
 		if s.Type == TypeLong {
 			target = "a Long"
 		}
-		if c == '"' || c == 't' || c == 'f' {
-			d.mismatch(tokenName(c) + " can not be converted to " + target)
-			d.skip(depth)
-			return
-		}
-		if lit, ok := d.number(); ok {
+		if lit, ok := d.numberOf(c, target, depth); ok {
 			*out = integerNode(lit)
 		}
 	case TypeFloat, TypeDouble:
-		if c == '"' || c == 't' || c == 'f' {
-			// Not captured; no message rather than a guessed one.
-			d.mismatch("")
-			d.skip(depth)
-			return
-		}
-		if lit, ok := d.number(); ok {
+		// A mismatch's message was not captured; none rather than a
+		// guessed one.
+		if lit, ok := d.numberOf(c, "", depth); ok {
 			f, _ := strconv.ParseFloat(string(lit), 64)
 			*out = node{kind: kNumber, num: f, str: []byte(strconv.FormatFloat(f, 'g', -1, 64))}
 		}
@@ -464,12 +463,7 @@ func (d *decoder) scalar(s *Shape, out *node, c byte, depth int) {
 	case TypeTimestamp:
 		// JSON protocols send timestamps as epoch seconds. Any other JSON
 		// type has no captured message.
-		if c == '"' || c == 't' || c == 'f' {
-			d.mismatch("")
-			d.skip(depth)
-			return
-		}
-		if lit, ok := d.number(); ok {
+		if lit, ok := d.numberOf(c, "", depth); ok {
 			f, _ := strconv.ParseFloat(string(lit), 64)
 			*out = node{kind: kTimestamp, num: f, str: lit}
 		}
@@ -492,6 +486,24 @@ func (d *decoder) scalar(s *Shape, out *node, c byte, depth int) {
 	default:
 		d.skip(depth)
 	}
+}
+
+// numberOf reads the number literal of a numeric shape whose value starts
+// with c. A string or a boolean there is a type mismatch, reported as
+// Coral words it for a shape of type target ("an Integer"); "" for a type
+// whose message was never captured. Other non-numbers are the literal's
+// syntax errors.
+func (d *decoder) numberOf(c byte, target string, depth int) ([]byte, bool) {
+	if c == '"' || c == 't' || c == 'f' {
+		msg := ""
+		if target != "" {
+			msg = tokenName(c) + " can not be converted to " + target
+		}
+		d.mismatch(msg)
+		d.skip(depth)
+		return nil, false
+	}
+	return d.number()
 }
 
 // integerNode converts a JSON number literal for an integer or long shape.
@@ -568,31 +580,36 @@ func (d *decoder) number() ([]byte, bool) {
 		d.syntax = true
 		return nil, false
 	}
+	ok := true
 	if p < len(data) && data[p] == '.' {
-		p++
-		if p >= len(data) || data[p] < '0' || data[p] > '9' {
-			d.syntax = true
-			return nil, false
-		}
-		for p < len(data) && data[p] >= '0' && data[p] <= '9' {
-			p++
-		}
+		p, ok = digits(data, p+1)
 	}
-	if p < len(data) && (data[p] == 'e' || data[p] == 'E') {
+	if ok && p < len(data) && (data[p] == 'e' || data[p] == 'E') {
 		p++
 		if p < len(data) && (data[p] == '+' || data[p] == '-') {
 			p++
 		}
-		if p >= len(data) || data[p] < '0' || data[p] > '9' {
-			d.syntax = true
-			return nil, false
-		}
-		for p < len(data) && data[p] >= '0' && data[p] <= '9' {
-			p++
-		}
+		p, ok = digits(data, p)
+	}
+	if !ok {
+		d.syntax = true
+		return nil, false
 	}
 	d.pos = p
 	return data[start:p], true
+}
+
+// digits skips the digits of a fraction or an exponent, at least one,
+// from data[p]: it returns the position after them, or false when there
+// are none.
+func digits(data []byte, p int) (int, bool) {
+	if p >= len(data) || data[p] < '0' || data[p] > '9' {
+		return p, false
+	}
+	for p < len(data) && data[p] >= '0' && data[p] <= '9' {
+		p++
+	}
+	return p, true
 }
 
 // str reads a JSON string and returns its unescaped bytes. Without escapes
@@ -706,11 +723,7 @@ func (d *decoder) skip(depth int) {
 	}
 	switch d.peek() {
 	case '{':
-		if !d.containerStart(depth) {
-			return
-		}
-		if d.peek() == '}' {
-			d.pos++
+		if !d.open('}', depth) {
 			return
 		}
 		for {
@@ -723,11 +736,7 @@ func (d *decoder) skip(depth int) {
 			}
 		}
 	case '[':
-		if !d.containerStart(depth) {
-			return
-		}
-		if d.peek() == ']' {
-			d.pos++
+		if !d.open(']', depth) {
 			return
 		}
 		for {

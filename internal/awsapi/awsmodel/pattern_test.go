@@ -62,11 +62,7 @@ func TestEveryModelPatternCompiles(t *testing.T) {
 }
 
 func TestTranslateJavaRegexp(t *testing.T) {
-	cases := []struct {
-		java     string
-		match    []string
-		nonMatch []string
-	}{
+	cases := []patternCase{
 		// Java reads \u10000 as \u1000 followed by '0': the class ends up
 		// with U+1000, the range '0'-U+10FF and 'F'. Supplementary
 		// characters match nothing in it, while DEL (0x7F) falls in '0'-U+10FF.
@@ -88,6 +84,21 @@ func TestTranslateJavaRegexp(t *testing.T) {
 			[]string{"d-0123456789", "01234567-89ab-cdef-0123-456789abcdef"},
 			[]string{"d-0123456789\n", "xd-0123456789", "d-0123456789x"}},
 	}
+	checkPatterns(t, cases)
+}
+
+// patternCase is a Java pattern with strings it must match and strings it
+// must not.
+type patternCase struct {
+	java     string
+	match    []string
+	nonMatch []string
+}
+
+// checkPatterns compiles each case's pattern and reports every string it
+// matches wrongly.
+func checkPatterns(t *testing.T, cases []patternCase) {
+	t.Helper()
 	for _, tc := range cases {
 		m, err := compilePattern(tc.java)
 		if err != nil {
@@ -116,11 +127,7 @@ func TestTranslateUnsupported(t *testing.T) {
 }
 
 func TestOverridePatterns(t *testing.T) {
-	cases := []struct {
-		java     string
-		match    []string
-		nonMatch []string
-	}{
+	cases := []patternCase{
 		{`(-?)P(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)([DW]))?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?`,
 			[]string{"PT12H", "PT1H", "P1D", "P2W", "PT1.5S", "-P1Y", "P1Y2M3DT4H5M6S", "PT0S"},
 			[]string{"", "P", "PT", "-P", "T1H", "P1H", "PT1D", "PT12H ", "pt1h"}},
@@ -128,22 +135,7 @@ func TestOverridePatterns(t *testing.T) {
 			[]string{"abc", "my-alias", "a-b-c", strings.Repeat("a", 63)},
 			[]string{"ab", "my--alias", "-abc", "abc-", "ABC", strings.Repeat("a", 64)}},
 	}
-	for _, tc := range cases {
-		m, err := compilePattern(tc.java)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range tc.match {
-			if !m.match([]byte(s)) {
-				t.Errorf("%q should match %q", tc.java, s)
-			}
-		}
-		for _, s := range tc.nonMatch {
-			if m.match([]byte(s)) {
-				t.Errorf("%q should not match %q", tc.java, s)
-			}
-		}
-	}
+	checkPatterns(t, cases)
 }
 
 // TestClassFastPathAgrees checks the rune-range matcher against the regexp

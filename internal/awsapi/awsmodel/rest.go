@@ -138,13 +138,9 @@ type HTTPRequest struct {
 // text from the URI labels, query string and headers. It returns nil, an
 // *Error for the client, or an error wrapping ErrUnknownOperation.
 func (s *Service) ValidateHTTP(operation string, r HTTPRequest) error {
-	op, ok := s.ops[operation]
-	if !ok {
-		return fmt.Errorf("%w %q", ErrUnknownOperation, operation)
-	}
-	in := op.Input
-	if in == nil {
-		in = s.emptyIn
+	in, err := s.inputShape(operation)
+	if err != nil {
+		return err
 	}
 	var root node
 	if !isBlank(r.Body) {

@@ -164,13 +164,9 @@ var ErrUnknownOperation = errors.New("awsmodel: unknown operation")
 // then reported missing if required, so use ValidateHTTP for operations
 // that have any.
 func (s *Service) ValidateJSON(operation string, body []byte) error {
-	op, ok := s.ops[operation]
-	if !ok {
-		return fmt.Errorf("%w %q", ErrUnknownOperation, operation)
-	}
-	in := op.Input
-	if in == nil {
-		in = s.emptyIn
+	in, err := s.inputShape(operation)
+	if err != nil {
+		return err
 	}
 	if s.meta.Protocol == ProtocolRESTJSON && isBlank(body) {
 		body = []byte("{}")
@@ -180,6 +176,20 @@ func (s *Service) ValidateJSON(operation string, body []byte) error {
 		return e
 	}
 	return s.check(in, &root)
+}
+
+// inputShape returns the input shape of operation to validate a request
+// against: an empty structure for an operation without input, whose
+// request may still carry {}.
+func (s *Service) inputShape(operation string) (*Shape, error) {
+	op, ok := s.ops[operation]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownOperation, operation)
+	}
+	if op.Input == nil {
+		return s.emptyIn, nil
+	}
+	return op.Input, nil
 }
 
 // decodeBody runs the JSON decoder over body.

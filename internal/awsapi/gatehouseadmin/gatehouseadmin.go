@@ -33,7 +33,7 @@ type api struct {
 	sig    *signin.Service
 	grants *consoleadmin.Service
 	mailer Mailer
-	pager  *awsapi.Pager
+	pages  awsapi.Listings
 	authz  awsapi.Authorizer
 	// accountID owns the identity store, for its ARN.
 	accountID string
@@ -77,7 +77,8 @@ func op[In, Out any](a *api, readOnly bool, action string, fn func(context.Conte
 
 // Service returns the service description for the router.
 func Service(o Options) *awsapi.JSONService {
-	a := &api{dir: o.Directory, sig: o.Signin, grants: o.Grants, mailer: o.Mailer, pager: o.Pager, authz: o.Authz, accountID: o.AccountID}
+	a := &api{dir: o.Directory, sig: o.Signin, grants: o.Grants, mailer: o.Mailer,
+		pages: awsapi.Listings{Pager: o.Pager, Service: "gatehouse"}, authz: o.Authz, accountID: o.AccountID}
 	return &awsapi.JSONService{
 		TargetPrefix: TargetPrefix,
 		SigningName:  SigningName,
@@ -372,22 +373,16 @@ func (a *api) listConsoleAccess(ctx context.Context, in *listAccessIn) (*listAcc
 	if err := a.dir.CheckStore(in.IdentityStoreID); err != nil {
 		return nil, err
 	}
-	after, err := a.pager.Decode("gatehouse:ListConsoleAccess", in.NextToken)
+	var out listAccessOut
+	var err error
+	out.ConsoleAccess, out.NextToken, err = awsapi.ListPage(a.pages, "ListConsoleAccess", in.NextToken, &in.MaxResults,
+		func(after string, max int) ([]store.ConsoleGrant, bool, error) { return a.grants.List(ctx, after, max) },
+		func(g store.ConsoleGrant) string { return g.UserID },
+		func(g store.ConsoleGrant) (consoleAccess, error) { return accessOut(g), nil })
 	if err != nil {
 		return nil, err
 	}
-	gs, more, err := a.grants.List(ctx, after, in.MaxResults)
-	if err != nil {
-		return nil, err
-	}
-	out := &listAccessOut{ConsoleAccess: []consoleAccess{}}
-	for _, g := range gs {
-		out.ConsoleAccess = append(out.ConsoleAccess, accessOut(g))
-	}
-	if more {
-		out.NextToken = a.pager.Encode("gatehouse:ListConsoleAccess", gs[len(gs)-1].UserID)
-	}
-	return out, nil
+	return &out, nil
 }
 
 // ---- mail ----

@@ -21,7 +21,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/fault"
 	iamsvc "github.com/gatehouse/gatehouse/internal/iam"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 type api struct {
@@ -44,14 +43,7 @@ func op[In, Out any](a *api, readOnly bool, action string, fn func(context.Conte
 func Service(svc *iamsvc.Service, pager *awsapi.Pager, model *awsapi.ModelValidator, authz awsapi.Authorizer) *awsapi.QueryService {
 	a := &api{iam: svc, pager: pager, authz: authz}
 	pol := func(_ context.Context, in *policyArnIn) awsapi.Scope {
-		var keys awsapi.Keys
-		for _, t := range in.Tags {
-			keys.Tag(t.Key, t.Value)
-		}
-		if len(in.TagKeys) > 0 {
-			keys.Add("aws:TagKeys", in.TagKeys...)
-		}
-		return awsapi.Scope{Resources: []string{in.PolicyArn}, Keys: keys}
+		return awsapi.Scope{Resources: []string{in.PolicyArn}, Keys: awsapi.TagConditions(in.Tags, in.TagKeys)}
 	}
 	role := func(ctx context.Context, in *roleIn) awsapi.Scope {
 		return awsapi.Scope{Resources: []string{"arn:aws:iam::" + account(ctx) + ":role" + iamsvc.RolePathForPrefix + in.RoleName}}
@@ -64,15 +56,8 @@ func Service(svc *iamsvc.Service, pager *awsapi.Pager, model *awsapi.ModelValida
 		MapFault:    mapFault,
 		Operations: map[string]awsapi.Operation{
 			"CreatePolicy": op(a, false, "CreatePolicy", a.createPolicy, func(ctx context.Context, in *createPolicyIn) awsapi.Scope {
-				path := in.Path
-				if path == "" {
-					path = "/"
-				}
-				var keys awsapi.Keys
-				for _, t := range in.Tags {
-					keys.Tag(t.Key, t.Value)
-				}
-				return awsapi.Scope{Resources: []string{iamsvc.PolicyRef{AccountID: account(ctx), Path: path, Name: in.PolicyName}.ARN()}, Keys: keys}
+				arn := iamsvc.PolicyRef{AccountID: account(ctx), Path: pathOrRoot(in.Path), Name: in.PolicyName}.ARN()
+				return awsapi.Scope{Resources: []string{arn}, Keys: awsapi.TagConditions(in.Tags, nil)}
 			}),
 			"GetPolicy":               op(a, true, "GetPolicy", a.getPolicy, pol),
 			"DeletePolicy":            op(a, false, "DeletePolicy", a.deletePolicy, pol),
@@ -93,18 +78,11 @@ func Service(svc *iamsvc.Service, pager *awsapi.Pager, model *awsapi.ModelValida
 			"ListAttachedRolePolicies": op(a, true, "ListAttachedRolePolicies", a.listAttachedRolePolicies, role),
 
 			"CreateUser": op(a, false, "CreateUser", a.createUser, func(ctx context.Context, in *userIn) awsapi.Scope {
-				path := in.Path
-				if path == "" {
-					path = "/"
-				}
-				var keys awsapi.Keys
-				for _, t := range in.Tags {
-					keys.Tag(t.Key, t.Value)
-				}
+				keys := awsapi.TagConditions(in.Tags, nil)
 				if in.PermissionsBoundary != "" {
 					keys.Add("iam:PermissionsBoundary", in.PermissionsBoundary)
 				}
-				return awsapi.Scope{Resources: []string{iamsvc.UserARN(account(ctx), path, in.UserName)}, Keys: keys}
+				return awsapi.Scope{Resources: []string{iamsvc.UserARN(account(ctx), pathOrRoot(in.Path), in.UserName)}, Keys: keys}
 			}),
 			"GetUser":                       op(a, true, "GetUser", a.getUser, usr),
 			"ListUsers":                     op(a, true, "ListUsers", a.listUsers, nil),
@@ -140,13 +118,7 @@ func Service(svc *iamsvc.Service, pager *awsapi.Pager, model *awsapi.ModelValida
 // an attachment, and iam:PermissionsBoundary, the boundary the user has
 // or is given.
 func (a *api) userScope(ctx context.Context, in *userIn) awsapi.Scope {
-	var keys awsapi.Keys
-	for _, t := range in.Tags {
-		keys.Tag(t.Key, t.Value)
-	}
-	if len(in.TagKeys) > 0 {
-		keys.Add("aws:TagKeys", in.TagKeys...)
-	}
+	keys := awsapi.TagConditions(in.Tags, in.TagKeys)
 	if in.PolicyArn != "" {
 		keys.Add("iam:PolicyARN", in.PolicyArn)
 	}
@@ -196,6 +168,15 @@ func mapFault(f *fault.Error) *awsapi.Error {
 	return e
 }
 
+// pathOrRoot is the path of a policy or user a request creates: "/" when
+// it gives none, as IAM defaults it.
+func pathOrRoot(path string) string {
+	if path == "" {
+		return "/"
+	}
+	return path
+}
+
 // account is the caller's account, where every call acts.
 func account(ctx context.Context) string {
 	c, _ := awsapi.CallerFrom(ctx)
@@ -214,27 +195,8 @@ type members[T any] struct {
 	Items []T `xml:"member"`
 }
 
-// Tag is the model's Tag.
-type Tag struct {
-	Key   string `json:"Key" xml:"Key"`
-	Value string `json:"Value" xml:"Value"`
-}
-
-func tagsIn(in []Tag) []store.Tag {
-	out := make([]store.Tag, len(in))
-	for i, t := range in {
-		out[i] = store.Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
-
-func tagsOut(in []store.Tag) []Tag {
-	out := make([]Tag, len(in))
-	for i, t := range in {
-		out[i] = Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
+// Tag is the model's Tag, which every service with tags shares.
+type Tag = awsapi.Tag
 
 // page decodes a Marker of a listing scope; next encodes one.
 func (a *api) page(ctx context.Context, scope, marker string) (string, error) {
@@ -253,4 +215,25 @@ func (a *api) next(ctx context.Context, scope, pos string) string {
 		return ""
 	}
 	return a.pager.Encode("iam:"+account(ctx)+":"+scope, pos)
+}
+
+// markerPage serves one page of a listing that the IAM service pages: it
+// reads the position of marker, fetches the items after it with the
+// position of the next page ("" after the last) and converts them. It
+// returns them with IsTruncated and the Marker of the next page.
+func markerPage[T, O any](a *api, ctx context.Context, scope, marker string,
+	fetch func(after string) ([]T, string, error), conv func(T) O) ([]O, bool, string, error) {
+	after, err := a.page(ctx, scope, marker)
+	if err != nil {
+		return nil, false, "", err
+	}
+	items, next, err := fetch(after)
+	if err != nil {
+		return nil, false, "", err
+	}
+	out := make([]O, len(items))
+	for i, it := range items {
+		out[i] = conv(it)
+	}
+	return out, next != "", a.next(ctx, scope, next), nil
 }

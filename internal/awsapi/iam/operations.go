@@ -33,7 +33,7 @@ func policyOut(p iamsvc.Policy, withTags bool) policy {
 		Description: p.Description, CreateDate: awsapi.XMLTimePtr(p.CreatedAt), UpdateDate: awsapi.XMLTimePtr(p.UpdatedAt),
 	}
 	if withTags && len(p.Tags) > 0 {
-		out.Tags = &members[Tag]{Items: tagsOut(p.Tags)}
+		out.Tags = &members[Tag]{Items: awsapi.TagsOut(p.Tags)}
 	}
 	return out
 }
@@ -52,7 +52,7 @@ type createPolicyIn struct {
 
 func (a *api) createPolicy(ctx context.Context, in *createPolicyIn) (*policyResult, error) {
 	p, err := a.iam.CreatePolicy(ctx, account(ctx), iamsvc.NewPolicy{
-		Name: in.PolicyName, Path: in.Path, Document: in.PolicyDocument, Description: in.Description, Tags: tagsIn(in.Tags),
+		Name: in.PolicyName, Path: in.Path, Document: in.PolicyDocument, Description: in.Description, Tags: awsapi.TagsIn(in.Tags),
 	})
 	if err != nil {
 		return nil, err
@@ -99,22 +99,17 @@ type listPoliciesResult struct {
 
 func (a *api) listPolicies(ctx context.Context, in *listPoliciesIn) (*listPoliciesResult, error) {
 	scope := "ListPolicies:" + in.Scope + ":" + strconv.FormatBool(in.OnlyAttached) + ":" + in.PathPrefix
-	after, err := a.page(ctx, scope, in.Marker)
+	policies, truncated, marker, err := markerPage(a, ctx, scope, in.Marker,
+		func(after string) ([]iamsvc.Policy, string, error) {
+			return a.iam.ListPolicies(ctx, account(ctx), iamsvc.ListQuery{
+				Scope: in.Scope, OnlyAttached: in.OnlyAttached, PathPrefix: in.PathPrefix, After: after, Limit: in.MaxItems,
+			})
+		},
+		func(p iamsvc.Policy) policy { return policyOut(p, false) })
 	if err != nil {
 		return nil, err
 	}
-	ps, next, err := a.iam.ListPolicies(ctx, account(ctx), iamsvc.ListQuery{
-		Scope: in.Scope, OnlyAttached: in.OnlyAttached, PathPrefix: in.PathPrefix, After: after, Limit: in.MaxItems,
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := &listPoliciesResult{IsTruncated: next != "", Marker: a.next(ctx, scope, next)}
-	out.Policies.Items = make([]policy, len(ps))
-	for i, p := range ps {
-		out.Policies.Items[i] = policyOut(p, false)
-	}
-	return out, nil
+	return &listPoliciesResult{Policies: members[policy]{Items: policies}, IsTruncated: truncated, Marker: marker}, nil
 }
 
 // policyVersion is the model's PolicyVersion.
@@ -169,6 +164,8 @@ type listVersionsResult struct {
 
 func (a *api) listPolicyVersions(ctx context.Context, in *policyArnIn) (*listVersionsResult, error) {
 	scope := "ListPolicyVersions:" + in.PolicyArn
+	// The marker is read before the versions, so that a bad one is
+	// reported before a policy that does not exist.
 	pos, err := a.page(ctx, scope, in.Marker)
 	if err != nil {
 		return nil, err
@@ -177,25 +174,16 @@ func (a *api) listPolicyVersions(ctx context.Context, in *policyArnIn) (*listVer
 	if err != nil {
 		return nil, err
 	}
-	start, _ := strconv.Atoi(pos)
-	start = min(max(start, 0), len(vs))
-	limit := in.MaxItems
-	if limit <= 0 {
-		limit = 100
-	}
-	end := min(start+limit, len(vs))
-	out := &listVersionsResult{IsTruncated: end < len(vs)}
-	if out.IsTruncated {
-		out.Marker = a.next(ctx, scope, strconv.Itoa(end))
-	}
-	for _, v := range vs[start:end] {
+	page, truncated, marker := offsetPage(a, ctx, scope, vs, pos, in.MaxItems)
+	out := &listVersionsResult{IsTruncated: truncated, Marker: marker}
+	for _, v := range page {
 		out.Versions.Items = append(out.Versions.Items, versionOut(v, false))
 	}
 	return out, nil
 }
 
 func (a *api) tagPolicy(ctx context.Context, in *policyArnIn) (*empty, error) {
-	return nil, a.iam.TagPolicy(ctx, account(ctx), in.PolicyArn, tagsIn(in.Tags))
+	return nil, a.iam.TagPolicy(ctx, account(ctx), in.PolicyArn, awsapi.TagsIn(in.Tags))
 }
 
 func (a *api) untagPolicy(ctx context.Context, in *policyArnIn) (*empty, error) {
@@ -212,7 +200,7 @@ func (a *api) listPolicyTags(ctx context.Context, in *policyArnIn) (*listTagsRes
 	if err != nil {
 		return nil, err
 	}
-	return &listTagsResult{Tags: members[Tag]{Items: tagsOut(tags)}}, nil
+	return &listTagsResult{Tags: members[Tag]{Items: awsapi.TagsOut(tags)}}, nil
 }
 
 // ---- roles ----
@@ -272,21 +260,15 @@ type listRolesResult struct {
 }
 
 func (a *api) listRoles(ctx context.Context, in *roleIn) (*listRolesResult, error) {
-	scope := "ListRoles:" + in.PathPrefix
-	after, err := a.page(ctx, scope, in.Marker)
+	roles, truncated, marker, err := markerPage(a, ctx, "ListRoles:"+in.PathPrefix, in.Marker,
+		func(after string) ([]iamsvc.Role, string, error) {
+			return a.iam.ListRoles(ctx, account(ctx), in.PathPrefix, after, in.MaxItems)
+		},
+		roleOut)
 	if err != nil {
 		return nil, err
 	}
-	rs, next, err := a.iam.ListRoles(ctx, account(ctx), in.PathPrefix, after, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	out := &listRolesResult{IsTruncated: next != "", Marker: a.next(ctx, scope, next)}
-	out.Roles.Items = make([]role, len(rs))
-	for i, r := range rs {
-		out.Roles.Items[i] = roleOut(r)
-	}
-	return out, nil
+	return &listRolesResult{Roles: members[role]{Items: roles}, IsTruncated: truncated, Marker: marker}, nil
 }
 
 type listRolePoliciesResult struct {

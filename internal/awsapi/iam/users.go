@@ -28,7 +28,7 @@ func userOut(u iamsvc.User, withTags bool) user {
 		out.PermissionsBoundary = &permissionsBoundary{PermissionsBoundaryType: "PermissionsBoundaryPolicy", PermissionsBoundaryArn: u.BoundaryARN}
 	}
 	if withTags && len(u.Tags) > 0 {
-		out.Tags = &members[Tag]{Items: tagsOut(u.Tags)}
+		out.Tags = &members[Tag]{Items: awsapi.TagsOut(u.Tags)}
 	}
 	return out
 }
@@ -71,7 +71,7 @@ type userResult struct {
 }
 
 func (a *api) createUser(ctx context.Context, in *userIn) (*userResult, error) {
-	u, err := a.iam.CreateUser(ctx, account(ctx), iamsvc.NewUser{Name: in.UserName, Path: in.Path, Boundary: in.PermissionsBoundary, Tags: tagsIn(in.Tags)})
+	u, err := a.iam.CreateUser(ctx, account(ctx), iamsvc.NewUser{Name: in.UserName, Path: in.Path, Boundary: in.PermissionsBoundary, Tags: awsapi.TagsIn(in.Tags)})
 	if err != nil {
 		return nil, err
 	}
@@ -97,21 +97,15 @@ type listUsersResult struct {
 }
 
 func (a *api) listUsers(ctx context.Context, in *userIn) (*listUsersResult, error) {
-	scope := "ListUsers:" + in.PathPrefix
-	after, err := a.page(ctx, scope, in.Marker)
+	users, truncated, marker, err := markerPage(a, ctx, "ListUsers:"+in.PathPrefix, in.Marker,
+		func(after string) ([]iamsvc.User, string, error) {
+			return a.iam.ListUsers(ctx, account(ctx), in.PathPrefix, after, in.MaxItems)
+		},
+		func(u iamsvc.User) user { return userOut(u, false) })
 	if err != nil {
 		return nil, err
 	}
-	us, next, err := a.iam.ListUsers(ctx, account(ctx), in.PathPrefix, after, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	out := &listUsersResult{IsTruncated: next != "", Marker: a.next(ctx, scope, next)}
-	out.Users.Items = make([]user, len(us))
-	for i, u := range us {
-		out.Users.Items[i] = userOut(u, false)
-	}
-	return out, nil
+	return &listUsersResult{Users: members[user]{Items: users}, IsTruncated: truncated, Marker: marker}, nil
 }
 
 func (a *api) deleteUser(ctx context.Context, in *userIn) (*empty, error) {
@@ -119,7 +113,7 @@ func (a *api) deleteUser(ctx context.Context, in *userIn) (*empty, error) {
 }
 
 func (a *api) tagUser(ctx context.Context, in *userIn) (*empty, error) {
-	return nil, a.iam.TagUser(ctx, account(ctx), in.UserName, tagsIn(in.Tags))
+	return nil, a.iam.TagUser(ctx, account(ctx), in.UserName, awsapi.TagsIn(in.Tags))
 }
 
 func (a *api) untagUser(ctx context.Context, in *userIn) (*empty, error) {
@@ -131,7 +125,7 @@ func (a *api) listUserTags(ctx context.Context, in *userIn) (*listTagsResult, er
 	if err != nil {
 		return nil, err
 	}
-	return &listTagsResult{Tags: members[Tag]{Items: tagsOut(tags)}}, nil
+	return &listTagsResult{Tags: members[Tag]{Items: awsapi.TagsOut(tags)}}, nil
 }
 
 // ---- inline policies ----
@@ -183,6 +177,14 @@ func pageSlice[T any](a *api, ctx context.Context, scope string, all []T, marker
 	if err != nil {
 		return nil, false, "", err
 	}
+	items, truncated, next := offsetPage(a, ctx, scope, all, pos, maxItems)
+	return items, truncated, next, nil
+}
+
+// offsetPage cuts the page at offset pos, a marker's position, out of a
+// list read whole, and returns it with IsTruncated and the Marker of the
+// next page.
+func offsetPage[T any](a *api, ctx context.Context, scope string, all []T, pos string, maxItems int) ([]T, bool, string) {
 	start, _ := strconv.Atoi(pos)
 	start = min(max(start, 0), len(all))
 	if maxItems <= 0 {
@@ -191,9 +193,9 @@ func pageSlice[T any](a *api, ctx context.Context, scope string, all []T, marker
 	end := min(start+maxItems, len(all))
 	items := append([]T{}, all[start:end]...)
 	if end < len(all) {
-		return items, true, a.next(ctx, scope, strconv.Itoa(end)), nil
+		return items, true, a.next(ctx, scope, strconv.Itoa(end))
 	}
-	return items, false, "", nil
+	return items, false, ""
 }
 
 // ---- managed policies and the boundary ----

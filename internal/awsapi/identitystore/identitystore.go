@@ -24,23 +24,38 @@ import (
 // api holds the adapter's dependencies.
 type api struct {
 	dir   *directory.Service
-	pager *awsapi.Pager
+	pages awsapi.Listings
 	authz awsapi.Authorizer
 	// accountID owns the identity store, for its ARN.
 	accountID string
 }
 
 // op builds an operation that asks the authorizer for
-// "identitystore:<action>" on the resources scope names before it runs.
-func op[In, Out any](a *api, readOnly bool, action string, fn func(context.Context, *In) (*Out, error),
+// "identitystore:<action>" on the resources scope names, then checks the
+// identity store the input names, before it runs. Every operation acts in
+// the one identity store, so none checks it itself.
+func op[In, Out any, P storeInput[In]](a *api, readOnly bool, action string, fn func(context.Context, *In) (*Out, error),
 	scope func(context.Context, *In) awsapi.Scope) awsapi.Operation {
-	return awsapi.Op(readOnly, awsapi.GuardScope(a.authz, "identitystore:"+action, scope, fn))
+	inStore := func(ctx context.Context, in *In) (*Out, error) {
+		if err := a.check(P(in).storeID()); err != nil {
+			return nil, err
+		}
+		return fn(ctx, in)
+	}
+	return awsapi.Op(readOnly, awsapi.GuardScope(a.authz, "identitystore:"+action, scope, inStore))
+}
+
+// storeInput is the input of an operation, which names the identity store
+// it acts in.
+type storeInput[In any] interface {
+	*In
+	storeID() string
 }
 
 // Service returns the identitystore service description for the router.
 // accountID is the management account, which owns the identity store.
 func Service(dir *directory.Service, pager *awsapi.Pager, v awsapi.Validator, authz awsapi.Authorizer, accountID string) *awsapi.JSONService {
-	a := &api{dir: dir, pager: pager, authz: authz, accountID: accountID}
+	a := &api{dir: dir, pages: awsapi.Listings{Pager: pager, Service: "identitystore"}, authz: authz, accountID: accountID}
 	// The resources of each operation are those of the Service
 	// Authorization Reference for Identity Store: the identity store
 	// always, the user, group or membership acted on, and for listings
@@ -364,6 +379,25 @@ type AlternateIdentifier struct {
 	} `json:"UniqueAttribute,omitempty"`
 }
 
+// findID resolves an alternate identifier with the directory's finders of
+// users or of groups: by external id or by unique attribute. An identifier
+// that is neither (which the model does not allow) names no one: "".
+func findID(ctx context.Context, alt AlternateIdentifier,
+	byExternalID func(ctx context.Context, issuer, id string) (string, error),
+	byAttribute func(ctx context.Context, path, value string) (string, error)) (string, error) {
+	switch {
+	case alt.ExternalID != nil:
+		return byExternalID(ctx, alt.ExternalID.Issuer, alt.ExternalID.ID)
+	case alt.Unique != nil:
+		v, err := uniqueValue(alt.Unique.AttributeValue)
+		if err != nil {
+			return "", err
+		}
+		return byAttribute(ctx, alt.Unique.AttributePath, v)
+	}
+	return "", nil
+}
+
 // uniqueValue reads the document-typed value of a unique attribute, which
 // must be a string for every attribute that can be unique.
 func uniqueValue(raw json.RawMessage) (string, error) {
@@ -377,19 +411,6 @@ func uniqueValue(raw json.RawMessage) (string, error) {
 	return s, nil
 }
 
-// page applies the token of a listing and returns the position to resume
-// after.
-func (a *api) page(scope, token string) (string, error) {
-	return a.pager.Decode("identitystore:"+scope, token)
-}
-
-func (a *api) next(scope string, more bool, last string) string {
-	if !more {
-		return ""
-	}
-	return a.pager.Encode("identitystore:"+scope, last)
-}
-
 func checkFilters(filters []Filter, path string) (string, error) {
 	if len(filters) == 0 {
 		return "", nil
@@ -401,12 +422,5 @@ func checkFilters(filters []Filter, path string) (string, error) {
 	return f.AttributeValue, nil
 }
 
-func maxResults(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
-// ctxStore checks the request's identity store id.
+// check verifies the identity store id a request names: the one there is.
 func (a *api) check(id string) error { return a.dir.CheckStore(id) }

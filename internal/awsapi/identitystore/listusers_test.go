@@ -92,35 +92,24 @@ func newTestAPI(t *testing.T, users []store.User) *api {
 	now := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
 	return &api{
 		dir:       directory.New(db, testStoreID, now),
-		pager:     awsapi.NewPager([]byte("0123456789abcdef0123456789abcdef"), now),
+		pages:     awsapi.Listings{Pager: awsapi.NewPager([]byte("0123456789abcdef0123456789abcdef"), now), Service: "identitystore"},
 		accountID: "111122223333",
 	}
 }
 
-// oldListUsers is listUsers as it was before it encoded pages itself:
-// decoded users, userOut, encoding/json.
+// oldListUsers is listUsers as it was before it encoded pages itself
+// (decoded users, userOut, encoding/json): the path that now serves only
+// the deprecated filter, taken for every listing.
 func (a *api) oldListUsers(ctx context.Context, in *listIn) ([]byte, error) {
 	name, err := checkFilters(in.Filters, "UserName")
 	if err != nil {
 		return nil, err
 	}
-	scope := "ListUsers:" + name
-	after, err := a.page(scope, in.NextToken)
+	out, err := a.listUsersDecoded(ctx, in, "ListUsers:"+name, name)
 	if err != nil {
 		return nil, err
 	}
-	users, more, err := a.dir.ListUsers(ctx, after, maxResults(in.MaxResults), name)
-	if err != nil {
-		return nil, err
-	}
-	out := &listUsersOut{Users: make([]*User, len(users))}
-	for i, u := range users {
-		out.Users[i] = userOut(u, in.IdentityStoreID, in.Extensions)
-	}
-	if len(users) > 0 {
-		out.NextToken = a.next(scope, more, users[len(users)-1].ID)
-	}
-	return json.Marshal(out)
+	return out.JSON, nil
 }
 
 func decode(t *testing.T, b []byte) map[string]any {

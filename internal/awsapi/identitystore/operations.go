@@ -37,15 +37,16 @@ type createUserIn struct {
 	Extensions        map[string]json.RawMessage `json:"Extensions"`
 }
 
+func (in *createUserIn) storeID() string { return in.IdentityStoreID }
+
 type userRef struct {
 	IdentityStoreID string `json:"IdentityStoreId"`
 	UserID          string `json:"UserId"`
 }
 
+func (in *userRef) storeID() string { return in.IdentityStoreID }
+
 func (a *api) createUser(ctx context.Context, in *createUserIn) (*userRef, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	u, err := a.dir.CreateUser(ctx, directory.NewUser{
 		UserName: in.UserName, DisplayName: in.DisplayName,
 		Profile: store.UserProfile{
@@ -67,10 +68,9 @@ type describeUserIn struct {
 	Extensions      []string `json:"Extensions"`
 }
 
+func (in *describeUserIn) storeID() string { return in.IdentityStoreID }
+
 func (a *api) describeUser(ctx context.Context, in *describeUserIn) (*User, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	u, err := a.dir.GetUser(ctx, in.UserID)
 	if err != nil {
 		return nil, err
@@ -85,17 +85,13 @@ type updateIn struct {
 	Operations      []AttributeOperation `json:"Operations"`
 }
 
+func (in *updateIn) storeID() string { return in.IdentityStoreID }
+
 func (a *api) updateUser(ctx context.Context, in *updateIn) (*empty, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	return &empty{}, a.dir.UpdateUser(ctx, in.UserID, operations(in.Operations))
 }
 
 func (a *api) deleteUser(ctx context.Context, in *userRef) (*empty, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	return &empty{}, a.dir.DeleteUser(ctx, in.UserID)
 }
 
@@ -106,6 +102,8 @@ type listIn struct {
 	Filters         []Filter `json:"Filters"`
 	Extensions      []string `json:"Extensions"`
 }
+
+func (in *listIn) storeID() string { return in.IdentityStoreID }
 
 type listUsersOut struct {
 	Users     []*User `json:"Users"`
@@ -119,22 +117,19 @@ type listUsersOut struct {
 // deprecated filter keeps the decoded path: it reads at most one user, by
 // another query.
 func (a *api) listUsers(ctx context.Context, in *listIn) (*awsapi.EncodedOutput, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	name, err := checkFilters(in.Filters, "UserName")
 	if err != nil {
 		return nil, err
 	}
 	scope := "ListUsers:" + name
-	after, err := a.page(scope, in.NextToken)
+	if name != "" {
+		return a.listUsersDecoded(ctx, in, scope, name)
+	}
+	after, err := a.pages.Position(scope, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	if name != "" {
-		return a.listUsersDecoded(ctx, in, scope, after, name)
-	}
-	users, more, err := a.dir.ListRawUsers(ctx, after, maxResults(in.MaxResults))
+	users, more, err := a.dir.ListRawUsers(ctx, after, awsapi.MaxResults(in.MaxResults))
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +152,7 @@ func (a *api) listUsers(ctx context.Context, in *listIn) (*awsapi.EncodedOutput,
 	}
 	b = append(b, ']')
 	if len(users) > 0 {
-		if token := a.next(scope, more, users[len(users)-1].ID); token != "" {
+		if token := a.pages.Next(scope, more, users[len(users)-1].ID); token != "" {
 			b = append(b, `,"NextToken":`...)
 			b = audit.AppendString(b, token)
 		}
@@ -167,19 +162,15 @@ func (a *api) listUsers(ctx context.Context, in *listIn) (*awsapi.EncodedOutput,
 
 // listUsersDecoded answers a filtered ListUsers from decoded users, as
 // listUsers did before it encoded pages itself.
-func (a *api) listUsersDecoded(ctx context.Context, in *listIn, scope, after, name string) (*awsapi.EncodedOutput, error) {
-	users, more, err := a.dir.ListUsers(ctx, after, maxResults(in.MaxResults), name)
+func (a *api) listUsersDecoded(ctx context.Context, in *listIn, scope, name string) (*awsapi.EncodedOutput, error) {
+	users, next, err := awsapi.ListPage(a.pages, scope, in.NextToken, in.MaxResults,
+		func(after string, max int) ([]store.User, bool, error) { return a.dir.ListUsers(ctx, after, max, name) },
+		func(u store.User) string { return u.ID },
+		func(u store.User) (*User, error) { return userOut(u, in.IdentityStoreID, in.Extensions), nil })
 	if err != nil {
 		return nil, err
 	}
-	out := &listUsersOut{Users: make([]*User, len(users))}
-	for i, u := range users {
-		out.Users[i] = userOut(u, in.IdentityStoreID, in.Extensions)
-	}
-	if len(users) > 0 {
-		out.NextToken = a.next(scope, more, users[len(users)-1].ID)
-	}
-	b, err := json.Marshal(out)
+	b, err := json.Marshal(&listUsersOut{Users: users, NextToken: next})
 	if err != nil {
 		return nil, fmt.Errorf("identitystore: encode ListUsers output: %w", err)
 	}
@@ -191,23 +182,10 @@ type getIDIn struct {
 	AlternateIdentifier AlternateIdentifier `json:"AlternateIdentifier"`
 }
 
+func (in *getIDIn) storeID() string { return in.IdentityStoreID }
+
 func (a *api) getUserID(ctx context.Context, in *getIDIn) (*userRef, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
-	var (
-		id  string
-		err error
-	)
-	switch alt := in.AlternateIdentifier; {
-	case alt.ExternalID != nil:
-		id, err = a.dir.FindUserByExternalID(ctx, alt.ExternalID.Issuer, alt.ExternalID.ID)
-	case alt.Unique != nil:
-		var v string
-		if v, err = uniqueValue(alt.Unique.AttributeValue); err == nil {
-			id, err = a.dir.FindUserID(ctx, alt.Unique.AttributePath, v)
-		}
-	}
+	id, err := findID(ctx, in.AlternateIdentifier, a.dir.FindUserByExternalID, a.dir.FindUserID)
 	if err != nil {
 		return nil, err
 	}
@@ -222,15 +200,16 @@ type createGroupIn struct {
 	Description     string `json:"Description"`
 }
 
+func (in *createGroupIn) storeID() string { return in.IdentityStoreID }
+
 type groupRef struct {
 	GroupID         string `json:"GroupId"`
 	IdentityStoreID string `json:"IdentityStoreId"`
 }
 
+func (in *groupRef) storeID() string { return in.IdentityStoreID }
+
 func (a *api) createGroup(ctx context.Context, in *createGroupIn) (*groupRef, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	g, err := a.dir.CreateGroup(ctx, in.DisplayName, in.Description, nil)
 	if err != nil {
 		return nil, err
@@ -239,9 +218,6 @@ func (a *api) createGroup(ctx context.Context, in *createGroupIn) (*groupRef, er
 }
 
 func (a *api) describeGroup(ctx context.Context, in *groupRef) (*Group, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	g, err := a.dir.GetGroup(ctx, in.GroupID)
 	if err != nil {
 		return nil, err
@@ -250,16 +226,10 @@ func (a *api) describeGroup(ctx context.Context, in *groupRef) (*Group, error) {
 }
 
 func (a *api) updateGroup(ctx context.Context, in *updateIn) (*empty, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	return &empty{}, a.dir.UpdateGroup(ctx, in.GroupID, operations(in.Operations))
 }
 
 func (a *api) deleteGroup(ctx context.Context, in *groupRef) (*empty, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	return &empty{}, a.dir.DeleteGroup(ctx, in.GroupID)
 }
 
@@ -269,49 +239,25 @@ type listGroupsOut struct {
 }
 
 func (a *api) listGroups(ctx context.Context, in *listIn) (*listGroupsOut, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	name, err := checkFilters(in.Filters, "DisplayName")
 	if err != nil {
 		return nil, err
 	}
-	scope := "ListGroups:" + name
-	after, err := a.page(scope, in.NextToken)
+	var out listGroupsOut
+	out.Groups, out.NextToken, err = awsapi.ListPage(a.pages, "ListGroups:"+name, in.NextToken, in.MaxResults,
+		func(after string, max int) ([]store.Group, bool, error) {
+			return a.dir.ListGroups(ctx, after, max, name)
+		},
+		func(g store.Group) string { return g.ID },
+		func(g store.Group) (*Group, error) { return groupOut(g, in.IdentityStoreID), nil })
 	if err != nil {
 		return nil, err
 	}
-	groups, more, err := a.dir.ListGroups(ctx, after, maxResults(in.MaxResults), name)
-	if err != nil {
-		return nil, err
-	}
-	out := &listGroupsOut{Groups: make([]*Group, len(groups))}
-	for i, g := range groups {
-		out.Groups[i] = groupOut(g, in.IdentityStoreID)
-	}
-	if len(groups) > 0 {
-		out.NextToken = a.next(scope, more, groups[len(groups)-1].ID)
-	}
-	return out, nil
+	return &out, nil
 }
 
 func (a *api) getGroupID(ctx context.Context, in *getIDIn) (*groupRef, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
-	var (
-		id  string
-		err error
-	)
-	switch alt := in.AlternateIdentifier; {
-	case alt.ExternalID != nil:
-		id, err = a.dir.FindGroupByExternalID(ctx, alt.ExternalID.Issuer, alt.ExternalID.ID)
-	case alt.Unique != nil:
-		var v string
-		if v, err = uniqueValue(alt.Unique.AttributeValue); err == nil {
-			id, err = a.dir.FindGroupID(ctx, alt.Unique.AttributePath, v)
-		}
-	}
+	id, err := findID(ctx, in.AlternateIdentifier, a.dir.FindGroupByExternalID, a.dir.FindGroupID)
 	if err != nil {
 		return nil, err
 	}
@@ -330,15 +276,14 @@ type membershipIn struct {
 	NextToken       string   `json:"NextToken"`
 }
 
+func (in *membershipIn) storeID() string { return in.IdentityStoreID }
+
 type membershipRef struct {
 	MembershipID    string `json:"MembershipId"`
 	IdentityStoreID string `json:"IdentityStoreId"`
 }
 
 func (a *api) createMembership(ctx context.Context, in *membershipIn) (*membershipRef, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	m, err := a.dir.CreateMembership(ctx, in.GroupID, in.MemberID.UserID)
 	if err != nil {
 		return nil, err
@@ -347,16 +292,10 @@ func (a *api) createMembership(ctx context.Context, in *membershipIn) (*membersh
 }
 
 func (a *api) deleteMembership(ctx context.Context, in *membershipIn) (*empty, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	return &empty{}, a.dir.DeleteMembership(ctx, in.MembershipID)
 }
 
 func (a *api) describeMembership(ctx context.Context, in *membershipIn) (*Membership, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	m, err := a.dir.GetMembership(ctx, in.MembershipID)
 	if err != nil {
 		return nil, err
@@ -366,9 +305,6 @@ func (a *api) describeMembership(ctx context.Context, in *membershipIn) (*Member
 }
 
 func (a *api) getMembershipID(ctx context.Context, in *membershipIn) (*membershipRef, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	id, err := a.dir.FindMembershipID(ctx, in.GroupID, in.MemberID.UserID)
 	if err != nil {
 		return nil, err
@@ -381,41 +317,29 @@ type listMembershipsOut struct {
 	NextToken        string       `json:"NextToken,omitempty"`
 }
 
-func (a *api) listMembershipPage(scope, token string, in *membershipIn,
-	list func(after string) ([]store.Membership, bool, error)) (*listMembershipsOut, error) {
-	after, err := a.page(scope, token)
+// listMembershipPage is one page of a listing of memberships.
+func (a *api) listMembershipPage(scope string, in *membershipIn,
+	fetch func(after string, max int) ([]store.Membership, bool, error)) (*listMembershipsOut, error) {
+	var out listMembershipsOut
+	var err error
+	out.GroupMemberships, out.NextToken, err = awsapi.ListPage(a.pages, scope, in.NextToken, in.MaxResults, fetch,
+		func(m store.Membership) string { return m.ID },
+		func(m store.Membership) (Membership, error) { return membershipOut(m, in.IdentityStoreID), nil })
 	if err != nil {
 		return nil, err
 	}
-	ms, more, err := list(after)
-	if err != nil {
-		return nil, err
-	}
-	out := &listMembershipsOut{GroupMemberships: make([]Membership, len(ms))}
-	for i, m := range ms {
-		out.GroupMemberships[i] = membershipOut(m, in.IdentityStoreID)
-	}
-	if len(ms) > 0 {
-		out.NextToken = a.next(scope, more, ms[len(ms)-1].ID)
-	}
-	return out, nil
+	return &out, nil
 }
 
 func (a *api) listMemberships(ctx context.Context, in *membershipIn) (*listMembershipsOut, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
-	return a.listMembershipPage("ListGroupMemberships:"+in.GroupID, in.NextToken, in, func(after string) ([]store.Membership, bool, error) {
-		return a.dir.ListGroupMembers(ctx, in.GroupID, after, maxResults(in.MaxResults))
+	return a.listMembershipPage("ListGroupMemberships:"+in.GroupID, in, func(after string, max int) ([]store.Membership, bool, error) {
+		return a.dir.ListGroupMembers(ctx, in.GroupID, after, max)
 	})
 }
 
 func (a *api) listMembershipsForMember(ctx context.Context, in *membershipIn) (*listMembershipsOut, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
-	return a.listMembershipPage("ListGroupMembershipsForMember:"+in.MemberID.UserID, in.NextToken, in, func(after string) ([]store.Membership, bool, error) {
-		return a.dir.ListUserGroups(ctx, in.MemberID.UserID, after, maxResults(in.MaxResults))
+	return a.listMembershipPage("ListGroupMembershipsForMember:"+in.MemberID.UserID, in, func(after string, max int) ([]store.Membership, bool, error) {
+		return a.dir.ListUserGroups(ctx, in.MemberID.UserID, after, max)
 	})
 }
 
@@ -430,9 +354,6 @@ type isMemberOut struct {
 }
 
 func (a *api) isMemberInGroups(ctx context.Context, in *membershipIn) (*isMemberOut, error) {
-	if err := a.check(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	in2, err := a.dir.IsMemberInGroups(ctx, in.MemberID.UserID, in.GroupIDs)
 	if err != nil {
 		return nil, err

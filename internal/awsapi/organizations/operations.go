@@ -61,7 +61,7 @@ type listRootsOut struct {
 }
 
 func (a *api) listRoots(_ context.Context, in *pageIn) (*listRootsOut, error) {
-	if _, err := a.page("ListRoots", in.NextToken); err != nil {
+	if _, err := a.pages.Position("ListRoots", in.NextToken); err != nil {
 		return nil, err
 	}
 	o := a.org.Organization()
@@ -76,14 +76,16 @@ type createAccountIn struct {
 	Tags        []Tag  `json:"Tags"`
 }
 
-func (in *createAccountIn) scope(*api) awsapi.Scope { return awsapi.Scope{Keys: tagKeys(in.Tags)} }
+func (in *createAccountIn) scope(*api) awsapi.Scope {
+	return awsapi.Scope{Keys: awsapi.TagConditions(in.Tags, nil)}
+}
 
 type createAccountOut struct {
 	CreateAccountStatus CreateAccountStatus `json:"CreateAccountStatus"`
 }
 
 func (a *api) createAccount(ctx context.Context, in *createAccountIn) (*createAccountOut, error) {
-	r, err := a.org.CreateAccount(ctx, org.NewAccount{Name: in.AccountName, Email: in.Email, Tags: tagsIn(in.Tags)})
+	r, err := a.org.CreateAccount(ctx, org.NewAccount{Name: in.AccountName, Email: in.Email, Tags: awsapi.TagsIn(in.Tags)})
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +121,7 @@ func (a *api) listCreateAccountStatus(ctx context.Context, in *listCreateAccount
 	scope := "ListCreateAccountStatus:" + strings.Join(states, ",")
 	var out listCreateAccountStatusOut
 	var err error
-	out.CreateAccountStatuses, out.NextToken, err = listPage(a, scope, in.NextToken, in.MaxResults,
+	out.CreateAccountStatuses, out.NextToken, err = awsapi.ListPage(a.pages, scope, in.NextToken, in.MaxResults,
 		func(after string, max int) ([]store.CreateAccountRequest, bool, error) {
 			return a.org.ListCreateAccountStatus(ctx, states, after, max)
 		},
@@ -170,7 +172,7 @@ func (a *api) listAccounts(ctx context.Context, in *pageIn) (*listAccountsOut, e
 func (a *api) accountPage(ctx context.Context, scope, token string, max *int, fetch func(after string, max int) ([]store.Account, bool, error)) (*listAccountsOut, error) {
 	var out listAccountsOut
 	var err error
-	out.Accounts, out.NextToken, err = listPage(a, scope, token, max, fetch,
+	out.Accounts, out.NextToken, err = awsapi.ListPage(a.pages, scope, token, max, fetch,
 		func(acct store.Account) string { return acct.ID },
 		func(acct store.Account) (Account, error) { return a.accountOut(ctx, acct) })
 	if err != nil {
@@ -221,7 +223,7 @@ type createOUIn struct {
 }
 
 func (in *createOUIn) scope(a *api) awsapi.Scope {
-	return awsapi.Scope{Resources: a.resources(in.ParentID), Keys: tagKeys(in.Tags)}
+	return awsapi.Scope{Resources: a.resources(in.ParentID), Keys: awsapi.TagConditions(in.Tags, nil)}
 }
 
 type ouOut struct {
@@ -229,7 +231,13 @@ type ouOut struct {
 }
 
 func (a *api) createOU(ctx context.Context, in *createOUIn) (*ouOut, error) {
-	ou, err := a.org.CreateOrganizationalUnit(ctx, in.ParentID, in.Name, tagsIn(in.Tags))
+	ou, err := a.org.CreateOrganizationalUnit(ctx, in.ParentID, in.Name, awsapi.TagsIn(in.Tags))
+	return a.ouResult(ctx, ou, err)
+}
+
+// ouResult answers with the organizational unit that creating or
+// describing one returned, or with its error.
+func (a *api) ouResult(ctx context.Context, ou store.OrgUnit, err error) (*ouOut, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -250,14 +258,7 @@ func (in *ouIDIn) scope(a *api) awsapi.Scope {
 
 func (a *api) describeOU(ctx context.Context, in *ouIDIn) (*ouOut, error) {
 	ou, err := a.org.DescribeOrganizationalUnit(ctx, in.OrganizationalUnitID)
-	if err != nil {
-		return nil, err
-	}
-	out, err := a.ouOut(ctx, ou)
-	if err != nil {
-		return nil, err
-	}
-	return &ouOut{OrganizationalUnit: out}, nil
+	return a.ouResult(ctx, ou, err)
 }
 
 type listOUsOut struct {
@@ -268,7 +269,7 @@ type listOUsOut struct {
 func (a *api) listOUsForParent(ctx context.Context, in *parentPageIn) (*listOUsOut, error) {
 	var out listOUsOut
 	var err error
-	out.OrganizationalUnits, out.NextToken, err = listPage(a, "ListOrganizationalUnitsForParent:"+in.ParentID, in.NextToken, in.MaxResults,
+	out.OrganizationalUnits, out.NextToken, err = awsapi.ListPage(a.pages, "ListOrganizationalUnitsForParent:"+in.ParentID, in.NextToken, in.MaxResults,
 		func(after string, max int) ([]store.OrgUnit, bool, error) {
 			return a.org.ListOrganizationalUnitsForParent(ctx, in.ParentID, after, max)
 		},
@@ -293,7 +294,7 @@ type listChildrenOut struct {
 func (a *api) listChildren(ctx context.Context, in *parentPageIn) (*listChildrenOut, error) {
 	var out listChildrenOut
 	var err error
-	out.Children, out.NextToken, err = listPage(a, "ListChildren:"+in.ParentID+":"+in.ChildType, in.NextToken, in.MaxResults,
+	out.Children, out.NextToken, err = awsapi.ListPage(a.pages, "ListChildren:"+in.ParentID+":"+in.ChildType, in.NextToken, in.MaxResults,
 		func(after string, max int) ([]org.Child, bool, error) {
 			return a.org.ListChildren(ctx, in.ParentID, in.ChildType, after, max)
 		},
@@ -321,7 +322,7 @@ type listParentsOut struct {
 }
 
 func (a *api) listParents(ctx context.Context, in *listParentsIn) (*listParentsOut, error) {
-	if _, err := a.page("ListParents:"+in.ChildID, in.NextToken); err != nil {
+	if _, err := a.pages.Position("ListParents:"+in.ChildID, in.NextToken); err != nil {
 		return nil, err
 	}
 	ps, err := a.org.ListParents(ctx, in.ChildID)
@@ -345,15 +346,11 @@ type tagIn struct {
 }
 
 func (in *tagIn) scope(a *api) awsapi.Scope {
-	keys := tagKeys(in.Tags)
-	if len(in.TagKeys) > 0 {
-		keys.Add("aws:TagKeys", in.TagKeys...)
-	}
-	return awsapi.Scope{Resources: a.resources(in.ResourceID), Keys: keys}
+	return awsapi.Scope{Resources: a.resources(in.ResourceID), Keys: awsapi.TagConditions(in.Tags, in.TagKeys)}
 }
 
 func (a *api) tagResource(ctx context.Context, in *tagIn) (*empty, error) {
-	return &empty{}, a.org.TagResource(ctx, in.ResourceID, tagsIn(in.Tags))
+	return &empty{}, a.org.TagResource(ctx, in.ResourceID, awsapi.TagsIn(in.Tags))
 }
 
 func (a *api) untagResource(ctx context.Context, in *tagIn) (*empty, error) {
@@ -366,12 +363,12 @@ type listTagsOut struct {
 }
 
 func (a *api) listTagsForResource(ctx context.Context, in *tagIn) (*listTagsOut, error) {
-	if _, err := a.page("ListTagsForResource:"+in.ResourceID, in.NextToken); err != nil {
+	if _, err := a.pages.Position("ListTagsForResource:"+in.ResourceID, in.NextToken); err != nil {
 		return nil, err
 	}
 	tags, err := a.org.ListTagsForResource(ctx, in.ResourceID)
 	if err != nil {
 		return nil, err
 	}
-	return &listTagsOut{Tags: tagsOut(tags)}, nil
+	return &listTagsOut{Tags: awsapi.TagsOut(tags)}, nil
 }

@@ -17,7 +17,7 @@ import (
 
 type api struct {
 	org   *org.Service
-	pager *awsapi.Pager
+	pages awsapi.Listings
 	authz awsapi.Authorizer
 }
 
@@ -66,18 +66,13 @@ func (a *api) resources(ids ...string) []string {
 	return out
 }
 
-// tagKeys are the condition keys of the tags a request sets.
-func tagKeys(tags []Tag) awsapi.Keys {
-	var keys awsapi.Keys
-	for _, t := range tags {
-		keys.Tag(t.Key, t.Value)
-	}
-	return keys
-}
-
 // Service returns the organizations service description for the router.
 func Service(o *org.Service, pager *awsapi.Pager, v awsapi.Validator, authz awsapi.Authorizer) *awsapi.JSONService {
-	a := &api{org: o, pager: pager, authz: authz}
+	// Organizations answers any token that fails the pager's checks
+	// with its own reason, not the pager's ValidationException.
+	pages := awsapi.Listings{Pager: pager, Service: "organizations",
+		BadToken: org.InvalidInput("INVALID_NEXT_TOKEN", "The NextToken value is invalid.")}
+	a := &api{org: o, pages: pages, authz: authz}
 	return &awsapi.JSONService{
 		TargetPrefix: "AWSOrganizationsV20161128",
 		SigningName:  "organizations",
@@ -143,27 +138,8 @@ func mapFault(f *fault.Error) *awsapi.Error {
 
 type empty struct{}
 
-// Tag is the model's Tag.
-type Tag struct {
-	Key   string `json:"Key"`
-	Value string `json:"Value"`
-}
-
-func tagsIn(in []Tag) []store.Tag {
-	out := make([]store.Tag, len(in))
-	for i, t := range in {
-		out[i] = store.Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
-
-func tagsOut(in []store.Tag) []Tag {
-	out := make([]Tag, len(in))
-	for i, t := range in {
-		out[i] = Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
+// Tag is the model's Tag, which every service with tags shares.
+type Tag = awsapi.Tag
 
 // Account is the model's Account.
 type Account struct {
@@ -221,53 +197,4 @@ func statusOut(r store.CreateAccountRequest) CreateAccountStatus {
 		ID: r.ID, AccountName: r.AccountName, State: r.State, RequestedTimestamp: awsapi.TimePtr(r.RequestedAt),
 		CompletedTimestamp: awsapi.TimePtr(r.CompletedAt), AccountID: r.AccountID, FailureReason: r.FailureReason,
 	}
-}
-
-// page decodes a NextToken of the listing scope.
-func (a *api) page(scope, token string) (string, error) {
-	after, err := a.pager.Decode("organizations:"+scope, token)
-	if err != nil {
-		return "", org.InvalidInput("INVALID_NEXT_TOKEN", "The NextToken value is invalid.")
-	}
-	return after, nil
-}
-
-func (a *api) next(scope string, more bool, last string) string {
-	if !more {
-		return ""
-	}
-	return a.pager.Encode("organizations:"+scope, last)
-}
-
-// listPage serves one page of a listing: it decodes the caller's NextToken
-// for the scope, fetches the items after it, converts them, and encodes the
-// token of the next page when there is more.
-func listPage[T, O any](a *api, scope, token string, max *int,
-	fetch func(after string, max int) ([]T, bool, error), id func(T) string, conv func(T) (O, error)) ([]O, string, error) {
-	after, err := a.page(scope, token)
-	if err != nil {
-		return nil, "", err
-	}
-	items, more, err := fetch(after, maxResults(max))
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]O, len(items))
-	for i, it := range items {
-		if out[i], err = conv(it); err != nil {
-			return nil, "", err
-		}
-	}
-	next := ""
-	if len(items) > 0 {
-		next = a.next(scope, more, id(items[len(items)-1]))
-	}
-	return out, next, nil
-}
-
-func maxResults(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
 }

@@ -148,24 +148,14 @@ func (a *api) listOperations(ctx context.Context, kind string, in *listStatusIn)
 	if in.Filter != nil {
 		status = in.Filter.Status
 	}
-	scope := "ListOperations:" + kind + ":" + status
-	after, err := a.page(scope, in.NextToken)
-	if err != nil {
-		return nil, "", err
-	}
-	ops, more, err := a.acc.ListOperations(ctx, kind, status, after, maxResults(in.MaxResults))
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]operationStatusMetadata, len(ops))
-	for i, op := range ops {
-		out[i] = operationStatusMetadata{Status: op.Status, RequestID: op.RequestID, CreatedDate: awsapi.TimePtr(op.CreatedAt)}
-	}
-	next := ""
-	if len(ops) > 0 {
-		next = a.next(scope, more, ops[len(ops)-1].RequestID)
-	}
-	return out, next, nil
+	return awsapi.ListPage(a.pages, "ListOperations:"+kind+":"+status, in.NextToken, in.MaxResults,
+		func(after string, max int) ([]store.SSOOperation, bool, error) {
+			return a.acc.ListOperations(ctx, kind, status, after, max)
+		},
+		func(op store.SSOOperation) string { return op.RequestID },
+		func(op store.SSOOperation) (operationStatusMetadata, error) {
+			return operationStatusMetadata{Status: op.Status, RequestID: op.RequestID, CreatedDate: awsapi.TimePtr(op.CreatedAt)}, nil
+		})
 }
 
 type listCreationStatusOut struct {
@@ -208,17 +198,26 @@ type listAssignmentsOut struct {
 	NextToken          string              `json:"NextToken,omitempty"`
 }
 
-func (a *api) assignmentsOut(scope string, as []store.AccountAssignment, more bool) *listAssignmentsOut {
-	out := &listAssignmentsOut{AccountAssignments: make([]accountAssignment, len(as))}
-	for i, x := range as {
-		out.AccountAssignments[i] = accountAssignment{
-			AccountID: x.AccountID, PermissionSetArn: a.acc.PermissionSetARN(x.PermissionSetID), PrincipalType: x.PrincipalType, PrincipalID: x.PrincipalID,
-		}
+// assignmentPage is one page of a listing of assignments, which resumes
+// after an assignment's key.
+func (a *api) assignmentPage(scope, token string, max *int,
+	fetch func(after store.AssignmentKey, max int) ([]store.AccountAssignment, bool, error)) (*listAssignmentsOut, error) {
+	var out listAssignmentsOut
+	var err error
+	out.AccountAssignments, out.NextToken, err = awsapi.ListPage(a.pages, scope, token, max,
+		func(after string, max int) ([]store.AccountAssignment, bool, error) {
+			return fetch(parseAssignmentPosition(after), max)
+		},
+		func(x store.AccountAssignment) string { return assignmentPosition(x.Key()) },
+		func(x store.AccountAssignment) (accountAssignment, error) {
+			return accountAssignment{
+				AccountID: x.AccountID, PermissionSetArn: a.acc.PermissionSetARN(x.PermissionSetID), PrincipalType: x.PrincipalType, PrincipalID: x.PrincipalID,
+			}, nil
+		})
+	if err != nil {
+		return nil, err
 	}
-	if len(as) > 0 {
-		out.NextToken = a.next(scope, more, assignmentPosition(as[len(as)-1].Key()))
-	}
-	return out
+	return &out, nil
 }
 
 type listAssignmentsIn struct {
@@ -237,16 +236,10 @@ func (a *api) listAccountAssignments(ctx context.Context, in *listAssignmentsIn)
 	if err != nil {
 		return nil, err
 	}
-	scope := "ListAccountAssignments:" + in.AccountID + ":" + id
-	pos, err := a.page(scope, in.NextToken)
-	if err != nil {
-		return nil, err
-	}
-	as, more, err := a.acc.ListAccountAssignments(ctx, in.AccountID, id, parseAssignmentPosition(pos), maxResults(in.MaxResults))
-	if err != nil {
-		return nil, err
-	}
-	return a.assignmentsOut(scope, as, more), nil
+	return a.assignmentPage("ListAccountAssignments:"+in.AccountID+":"+id, in.NextToken, in.MaxResults,
+		func(after store.AssignmentKey, max int) ([]store.AccountAssignment, bool, error) {
+			return a.acc.ListAccountAssignments(ctx, in.AccountID, id, after, max)
+		})
 }
 
 type assignmentsForPrincipalIn struct {
@@ -272,16 +265,10 @@ func (a *api) listAccountAssignmentsForPrincipal(ctx context.Context, in *assign
 	if in.Filter != nil {
 		account = in.Filter.AccountID
 	}
-	scope := "ListAccountAssignmentsForPrincipal:" + in.PrincipalType + ":" + in.PrincipalID + ":" + account
-	pos, err := a.page(scope, in.NextToken)
-	if err != nil {
-		return nil, err
-	}
-	as, more, err := a.acc.ListAccountAssignmentsForPrincipal(ctx, in.PrincipalType, in.PrincipalID, account, parseAssignmentPosition(pos), maxResults(in.MaxResults))
-	if err != nil {
-		return nil, err
-	}
-	return a.assignmentsOut(scope, as, more), nil
+	return a.assignmentPage("ListAccountAssignmentsForPrincipal:"+in.PrincipalType+":"+in.PrincipalID+":"+account, in.NextToken, in.MaxResults,
+		func(after store.AssignmentKey, max int) ([]store.AccountAssignment, bool, error) {
+			return a.acc.ListAccountAssignmentsForPrincipal(ctx, in.PrincipalType, in.PrincipalID, account, after, max)
+		})
 }
 
 // ---- provisioning ----

@@ -62,7 +62,7 @@ type listInstancesOut struct {
 }
 
 func (a *api) listInstances(ctx context.Context, in *pageIn) (*listInstancesOut, error) {
-	if _, err := a.page("ListInstances", in.NextToken); err != nil {
+	if _, err := a.pages.Position("ListInstances", in.NextToken); err != nil {
 		return nil, err
 	}
 	m, err := a.instance(ctx)
@@ -139,15 +139,11 @@ type createPermissionSetIn struct {
 // yet, every permission set of the instance ("permissionSet/<instance>/*"),
 // with the tags the request sets.
 func (in *createPermissionSetIn) scope() awsapi.Scope {
-	var keys awsapi.Keys
-	for _, t := range in.Tags {
-		keys.Tag(t.Key, t.Value)
-	}
 	ps := ""
 	if id, ok := strings.CutPrefix(in.InstanceArn, "arn:aws:sso:::instance/"); ok {
 		ps = "arn:aws:sso:::permissionSet/" + id + "/*"
 	}
-	return awsapi.Scope{Resources: resources(in.InstanceArn, ps), Keys: keys}
+	return awsapi.Scope{Resources: resources(in.InstanceArn, ps), Keys: awsapi.TagConditions(in.Tags, nil)}
 }
 
 type permissionSetOut struct {
@@ -159,7 +155,7 @@ func (a *api) createPermissionSet(ctx context.Context, in *createPermissionSetIn
 		return nil, err
 	}
 	ps, err := a.acc.CreatePermissionSet(ctx, access.NewPermissionSet{
-		Name: in.Name, Description: in.Description, SessionDuration: in.SessionDuration, RelayState: in.RelayState, Tags: tagsIn(in.Tags),
+		Name: in.Name, Description: in.Description, SessionDuration: in.SessionDuration, RelayState: in.RelayState, Tags: awsapi.TagsIn(in.Tags),
 	})
 	if err != nil {
 		return nil, err
@@ -217,22 +213,18 @@ func (a *api) listPermissionSets(ctx context.Context, in *pageIn) (*listPermissi
 	if err := a.acc.CheckInstance(in.InstanceArn); err != nil {
 		return nil, err
 	}
-	after, err := a.page("ListPermissionSets", in.NextToken)
+	var out listPermissionSetsOut
+	var err error
+	out.PermissionSets, out.NextToken, err = awsapi.ListPage(a.pages, "ListPermissionSets", in.NextToken, in.MaxResults,
+		func(after string, max int) ([]store.PermissionSet, bool, error) {
+			return a.acc.ListPermissionSets(ctx, after, max)
+		},
+		func(ps store.PermissionSet) string { return ps.ID },
+		func(ps store.PermissionSet) (string, error) { return a.acc.PermissionSetARN(ps.ID), nil })
 	if err != nil {
 		return nil, err
 	}
-	sets, more, err := a.acc.ListPermissionSets(ctx, after, maxResults(in.MaxResults))
-	if err != nil {
-		return nil, err
-	}
-	out := &listPermissionSetsOut{PermissionSets: make([]string, len(sets))}
-	for i, ps := range sets {
-		out.PermissionSets[i] = a.acc.PermissionSetARN(ps.ID)
-	}
-	if len(sets) > 0 {
-		out.NextToken = a.next("ListPermissionSets", more, sets[len(sets)-1].ID)
-	}
-	return out, nil
+	return &out, nil
 }
 
 type provisionedToAccountIn struct {
@@ -251,23 +243,18 @@ func (a *api) listPermissionSetsProvisionedToAccount(ctx context.Context, in *pr
 	if err := a.acc.CheckInstance(in.InstanceArn); err != nil {
 		return nil, err
 	}
-	scope := "ListPermissionSetsProvisionedToAccount:" + in.AccountID + ":" + in.ProvisioningStatus
-	after, err := a.page(scope, in.NextToken)
+	var out listPermissionSetsOut
+	var err error
+	out.PermissionSets, out.NextToken, err = awsapi.ListPage(a.pages,
+		"ListPermissionSetsProvisionedToAccount:"+in.AccountID+":"+in.ProvisioningStatus, in.NextToken, in.MaxResults,
+		func(after string, max int) ([]string, bool, error) {
+			return a.acc.ListPermissionSetsProvisionedToAccount(ctx, in.AccountID, in.ProvisioningStatus, after, max)
+		},
+		itself, func(id string) (string, error) { return a.acc.PermissionSetARN(id), nil })
 	if err != nil {
 		return nil, err
 	}
-	ids, more, err := a.acc.ListPermissionSetsProvisionedToAccount(ctx, in.AccountID, in.ProvisioningStatus, after, maxResults(in.MaxResults))
-	if err != nil {
-		return nil, err
-	}
-	out := &listPermissionSetsOut{PermissionSets: make([]string, len(ids))}
-	for i, id := range ids {
-		out.PermissionSets[i] = a.acc.PermissionSetARN(id)
-	}
-	if len(ids) > 0 {
-		out.NextToken = a.next(scope, more, ids[len(ids)-1])
-	}
-	return out, nil
+	return &out, nil
 }
 
 type accountsForPSIn struct {
@@ -287,21 +274,21 @@ func (a *api) listAccountsForProvisionedPermissionSet(ctx context.Context, in *a
 	if err != nil {
 		return nil, err
 	}
-	scope := "ListAccountsForProvisionedPermissionSet:" + id + ":" + in.ProvisioningStatus
-	after, err := a.page(scope, in.NextToken)
+	var out listAccountsOut
+	out.AccountIDs, out.NextToken, err = awsapi.ListPage(a.pages,
+		"ListAccountsForProvisionedPermissionSet:"+id+":"+in.ProvisioningStatus, in.NextToken, in.MaxResults,
+		func(after string, max int) ([]string, bool, error) {
+			return a.acc.ListAccountsForProvisionedPermissionSet(ctx, id, in.ProvisioningStatus, after, max)
+		},
+		itself, func(acct string) (string, error) { return acct, nil })
 	if err != nil {
 		return nil, err
 	}
-	accts, more, err := a.acc.ListAccountsForProvisionedPermissionSet(ctx, id, in.ProvisioningStatus, after, maxResults(in.MaxResults))
-	if err != nil {
-		return nil, err
-	}
-	out := &listAccountsOut{AccountIDs: accts}
-	if len(accts) > 0 {
-		out.NextToken = a.next(scope, more, accts[len(accts)-1])
-	}
-	return out, nil
+	return &out, nil
 }
+
+// itself is the position of an item that is its own id.
+func itself(id string) string { return id }
 
 // ---- tags ----
 
@@ -317,14 +304,7 @@ type tagIn struct {
 // the reference), with the tags TagResource sets and the keys
 // UntagResource removes.
 func (in *tagIn) scope() awsapi.Scope {
-	var keys awsapi.Keys
-	for _, t := range in.Tags {
-		keys.Tag(t.Key, t.Value)
-	}
-	if len(in.TagKeys) > 0 {
-		keys.Add("aws:TagKeys", in.TagKeys...)
-	}
-	return awsapi.Scope{Resources: resources(in.ResourceArn), Keys: keys}
+	return awsapi.Scope{Resources: resources(in.ResourceArn), Keys: awsapi.TagConditions(in.Tags, in.TagKeys)}
 }
 
 func (a *api) checkOptionalInstance(arn string) error {
@@ -338,7 +318,7 @@ func (a *api) tagResource(ctx context.Context, in *tagIn) (*empty, error) {
 	if err := a.checkOptionalInstance(in.InstanceArn); err != nil {
 		return nil, err
 	}
-	return &empty{}, a.acc.TagResource(ctx, in.ResourceArn, tagsIn(in.Tags))
+	return &empty{}, a.acc.TagResource(ctx, in.ResourceArn, awsapi.TagsIn(in.Tags))
 }
 
 func (a *api) untagResource(ctx context.Context, in *tagIn) (*empty, error) {
@@ -357,18 +337,14 @@ func (a *api) listTagsForResource(ctx context.Context, in *tagIn) (*listTagsOut,
 	if err := a.checkOptionalInstance(in.InstanceArn); err != nil {
 		return nil, err
 	}
-	if _, err := a.page("ListTagsForResource:"+in.ResourceArn, in.NextToken); err != nil {
+	if _, err := a.pages.Position("ListTagsForResource:"+in.ResourceArn, in.NextToken); err != nil {
 		return nil, err
 	}
 	tags, err := a.acc.ListTags(ctx, in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}
-	out := &listTagsOut{Tags: make([]Tag, len(tags))}
-	for i, t := range tags {
-		out.Tags[i] = Tag{Key: t.Key, Value: t.Value}
-	}
-	return out, nil
+	return &listTagsOut{Tags: awsapi.TagsOut(tags)}, nil
 }
 
 // ---- policies ----
@@ -413,7 +389,7 @@ type listManagedPoliciesOut struct {
 // pageSlice pages an in-memory list (policies of one permission set, at
 // most 20) with an index position.
 func pageSlice[T any](a *api, scope, token string, limit int, all []T) ([]T, string, error) {
-	after, err := a.page(scope, token)
+	after, err := a.pages.Position(scope, token)
 	if err != nil {
 		return nil, "", err
 	}
@@ -433,7 +409,7 @@ func pageSlice[T any](a *api, scope, token string, limit int, all []T) ([]T, str
 	end := min(start+limit, len(all))
 	next := ""
 	if end < len(all) {
-		next = a.next(scope, true, itoa(end-1))
+		next = a.pages.Next(scope, true, itoa(end-1))
 	}
 	return all[start:end], next, nil
 }
@@ -453,7 +429,7 @@ func (a *api) listManagedPolicies(ctx context.Context, in *psPageIn) (*listManag
 	for i, m := range ms {
 		all[i] = attachedManagedPolicy{Name: m.Name, Arn: m.ARN}
 	}
-	pg, next, err := pageSlice(a, "ListManagedPoliciesInPermissionSet:"+id, in.NextToken, maxResults(in.MaxResults), all)
+	pg, next, err := pageSlice(a, "ListManagedPoliciesInPermissionSet:"+id, in.NextToken, awsapi.MaxResults(in.MaxResults), all)
 	if err != nil {
 		return nil, err
 	}
@@ -507,7 +483,7 @@ func (a *api) listCustomerPolicies(ctx context.Context, in *psPageIn) (*listCust
 	for i, r := range refs {
 		all[i] = CustomerManagedPolicyReference{Name: r.Name, Path: r.Path}
 	}
-	pg, next, err := pageSlice(a, "ListCustomerManagedPolicyReferencesInPermissionSet:"+id, in.NextToken, maxResults(in.MaxResults), all)
+	pg, next, err := pageSlice(a, "ListCustomerManagedPolicyReferencesInPermissionSet:"+id, in.NextToken, awsapi.MaxResults(in.MaxResults), all)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ import (
 
 type api struct {
 	acc             *access.Service
-	pager           *awsapi.Pager
+	pages           awsapi.Listings
 	authz           awsapi.Authorizer
 	identityStoreID string
 }
@@ -67,7 +67,7 @@ func resources(arns ...string) []string {
 
 // Service returns the sso-admin service description for the router.
 func Service(acc *access.Service, identityStoreID string, pager *awsapi.Pager, v awsapi.Validator, authz awsapi.Authorizer) *awsapi.JSONService {
-	a := &api{acc: acc, pager: pager, authz: authz, identityStoreID: identityStoreID}
+	a := &api{acc: acc, pages: awsapi.Listings{Pager: pager, Service: "sso-admin"}, authz: authz, identityStoreID: identityStoreID}
 	return &awsapi.JSONService{
 		TargetPrefix: "SWBExternalService",
 		SigningName:  "sso",
@@ -126,19 +126,8 @@ func Service(acc *access.Service, identityStoreID string, pager *awsapi.Pager, v
 
 type empty struct{}
 
-// Tag is the model's Tag.
-type Tag struct {
-	Key   string `json:"Key"`
-	Value string `json:"Value"`
-}
-
-func tagsIn(in []Tag) []store.Tag {
-	out := make([]store.Tag, len(in))
-	for i, t := range in {
-		out[i] = store.Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
+// Tag is the model's Tag, which every service with tags shares.
+type Tag = awsapi.Tag
 
 // psRef is the part of most inputs that names a permission set.
 type psRef struct {
@@ -156,25 +145,6 @@ func (a *api) permissionSet(r psRef) (string, error) {
 		return "", err
 	}
 	return a.acc.PermissionSetID(r.PermissionSetArn)
-}
-
-// page decodes a NextToken of a listing scope.
-func (a *api) page(scope, token string) (string, error) {
-	return a.pager.Decode("sso-admin:"+scope, token)
-}
-
-func (a *api) next(scope string, more bool, last string) string {
-	if !more {
-		return ""
-	}
-	return a.pager.Encode("sso-admin:"+scope, last)
-}
-
-func maxResults(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 // assignmentPosition encodes and decodes the position of an assignment
