@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/mail/smtptest"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/store/sqlstore/sqltest"
 )
 
 func openStore(t *testing.T) store.Store {
@@ -148,4 +149,49 @@ func TestBodySealedAtRest(t *testing.T) {
 	if strings.Contains(string(list[0].SealedBody), "secret-token-abc") {
 		t.Fatal("the message body is stored in the clear")
 	}
+}
+
+// stopsSender is a transport that delivers, and meanwhile the sender is
+// told to stop (its context is cancelled), as at a shutdown mid-send.
+type stopsSender struct{ stop context.CancelFunc }
+
+func (s stopsSender) Send(context.Context, string, string, string, []byte) error {
+	s.stop()
+	return nil
+}
+func (stopsSender) Describe() string { return "test" }
+
+// TestOutcomeRecordedWhenStoppedMidSend: a message handed over while the
+// sender stops is still recorded as sent, on both backends, so it is not
+// sent again once its claim lapses.
+func TestOutcomeRecordedWhenStoppedMidSend(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			cfg := sqlstore.Config{Driver: "sqlite", Path: sqltest.SQLitePath(t)}
+			if backend == "postgres" {
+				cfg = sqlstore.Config{Driver: "postgres", DSN: sqltest.PostgresDSN(t)}
+			}
+			s, err := sqlstore.Open(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			keys := keyring.NewForTest()
+			enqueue(t, s, gmail.NewOutbox(keys, from, nil), gmail.Message{To: "erin@example.com", Subject: "s", Text: "t"})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			_ = gmail.NewSender(s, keys, stopsSender{stop: cancel}, from, discard, nil).SendDue(ctx) // ends with ctx's error
+			list, err := s.ListMail(context.Background(), 10)
+			if err != nil || len(list) != 1 || list[0].Status != gmail.StatusSent {
+				t.Fatalf("outbox: %d messages, first %q (want one, %q), %v", len(list), status(list), gmail.StatusSent, err)
+			}
+		})
+	}
+}
+
+func status(list []store.MailMessage) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0].Status
 }

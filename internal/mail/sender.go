@@ -114,8 +114,10 @@ func (s *Sender) deliver(ctx context.Context, m store.MailMessage) {
 			"retry_at", m.NextAttemptAt, "err", err)
 	}
 	// The outcome must be recorded even when ctx is ending: a sent message
-	// left pending would be sent again.
-	if err := s.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.FinishMail(ctx, m) }); err != nil {
+	// left pending would be sent again. The statement needs the detached
+	// context too (PostgreSQL runs it on the context it is given).
+	ctx = context.WithoutCancel(ctx)
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.FinishMail(ctx, m) }); err != nil {
 		s.log.Error("record mail outcome", "mail_id", m.ID, "err", err)
 	}
 }

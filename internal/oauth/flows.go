@@ -414,7 +414,7 @@ func (s *Service) LookupUserCode(ctx context.Context, p Person, code string) (Pe
 	// The counters must commit even when the attempt fails, so failures
 	// leave the transaction as outcome, not as its error.
 	err := s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		outcome = nil
+		out, outcome = PendingDevice{}, nil // a repeated run starts afresh
 		l := s.cfg.Limits
 		for _, lim := range []struct {
 			key string

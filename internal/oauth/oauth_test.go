@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/reqinfo"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/store/storetest"
 )
 
 // fixture is the OAuth service on a real SQLite store with a settable
@@ -245,6 +246,32 @@ func TestUserCodeGuessing(t *testing.T) {
 	d3 := f.start(t, c)
 	if _, err := f.svc.LookupUserCode(ctx, alice, d3.UserCode); err != nil {
 		t.Fatalf("after the window: %v", err)
+	}
+}
+
+// TestLookupUserCodeSurvivesTransactionRetry: a code decided elsewhere
+// while the lookup's transaction runs is refused by the run that commits,
+// and the pending request that the rolled-back first run found is not
+// returned along with the refusal.
+func TestLookupUserCodeSurvivesTransactionRetry(t *testing.T) {
+	var rs *storetest.RetryingStore
+	f := newFixture(t, func(c *oauth.Config) { rs = &storetest.RetryingStore{Store: c.Store}; c.Store = rs })
+	c := f.register(t, oauth.Registration{})
+	d := f.start(t, c)
+	first, err := f.svc.LookupUserCode(ctx, alice, d.UserCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs.Between = func() {
+		if err := f.svc.Decide(ctx, alice, first.Handle, true); err != nil {
+			t.Errorf("the concurrent decision: %v", err)
+		}
+	}
+	rs.Retry.Store(true)
+	p, err := f.svc.LookupUserCode(ctx, alice, d.UserCode)
+	rs.Retry.Store(false)
+	if !errors.Is(err, oauth.ErrBadUserCode) || p.Handle != "" || p.ClientName != "" {
+		t.Fatalf("lookup of a code decided before the second run: %+v, %v", p, err)
 	}
 }
 

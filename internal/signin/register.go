@@ -112,6 +112,9 @@ func (s *Service) FinishTOTPRegistration(ctx context.Context, token, code, name 
 		added store.User
 	)
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		// A run the store repeats (a lost serialization race) may take
+		// the mismatch path: forget what a rolled-back run added.
+		added = store.User{}
 		f, st, user, err := s.loadFlowUser(ctx, tx, token, StepRegisterMFA)
 		if err != nil {
 			return err
@@ -238,6 +241,7 @@ func (s *Service) FinishWebAuthnRegistration(ctx context.Context, token string, 
 		added bool
 	)
 	err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		added = false // as in FinishTOTPRegistration: a repeated run may refuse
 		f, st, user, err := s.loadFlowUser(ctx, tx, token, StepRegisterMFA)
 		if err != nil {
 			return err

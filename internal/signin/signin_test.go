@@ -3,7 +3,6 @@ package signin_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/signin"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/store/storetest"
 )
 
 // clock is a settable test clock.
@@ -860,37 +860,12 @@ func TestRegistrationWindow(t *testing.T) {
 	}
 }
 
-// retryingStore runs every write transaction twice when asked: the first
-// run is rolled back and the function runs again in a new transaction, as
-// the store does on PostgreSQL when a transaction loses a serialization
-// race. Functions must therefore start each run from the same values.
-type retryingStore struct {
-	store.Store
-	retry atomic.Bool
-}
-
-var errSimulatedRace = errors.New("simulated serialization failure")
-
-func (s *retryingStore) Update(ctx context.Context, fn func(tx store.Tx) error) error {
-	if s.retry.Load() {
-		if err := s.Store.Update(ctx, func(tx store.Tx) error {
-			if err := fn(tx); err != nil {
-				return err
-			}
-			return errSimulatedRace // roll the first run back
-		}); !errors.Is(err, errSimulatedRace) {
-			return err
-		}
-	}
-	return s.Store.Update(ctx, fn)
-}
-
 // TestSetPasswordSurvivesTransactionRetry: redeeming a reset link when the
 // transaction is run again (PostgreSQL's retry) still sets the password and
 // goes on, instead of finding the link already spent by its own first run.
 func TestSetPasswordSurvivesTransactionRetry(t *testing.T) {
 	e := newEnv(t)
-	rs := &retryingStore{Store: e.db}
+	rs := &storetest.RetryingStore{Store: e.db}
 	e.svc = signin.New(signin.Config{
 		Store: rs, Directory: e.dir, Keys: e.keys,
 		Hasher:    password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1}, 1, 0),
@@ -903,14 +878,113 @@ func TestSetPasswordSurvivesTransactionRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := e.must(e.svc.OpenLink(ctx, e.linkFromMail("uma@example.com")))
-	rs.retry.Store(true)
+	rs.Retry.Store(true)
 	n, err := e.svc.SetPassword(ctx, f.FlowToken, "a fresh start for everyone", browser)
-	rs.retry.Store(false)
+	rs.Retry.Store(false)
 	if err != nil || n.Step != signin.StepRegisterMFA {
 		t.Fatalf("SetPassword with its transaction run twice: %+v, %v", n, err)
 	}
 	n = e.must(e.svc.SubmitUsername(ctx, "uma", ""))
 	if n = e.must(e.svc.SubmitPassword(ctx, n.FlowToken, "a fresh start for everyone", browser)); n.Step != signin.StepRegisterMFA {
 		t.Fatalf("the new password does not sign in: %+v", n)
+	}
+}
+
+// retrying returns a service whose store runs every write transaction
+// twice while rs.Retry is set (storetest.RetryingStore), and the count of
+// its MailSent calls. e.svc stays on the plain store, for the set-up and
+// for the writer that wins the race in rs.Between.
+func (e *env) retrying() (*storetest.RetryingStore, *signin.Service, *atomic.Int32) {
+	e.t.Helper()
+	rs := &storetest.RetryingStore{Store: e.db}
+	wa, err := mfa.NewWebAuthn("http://localhost:8080", "Gatehouse")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var mailed atomic.Int32
+	svc := signin.New(signin.Config{
+		Store: rs, Directory: e.dir, Keys: e.keys,
+		Hasher:    password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1}, 1, 0),
+		Outbox:    mail.NewOutbox(e.keys, "Gatehouse <no-reply@gatehouse.test>", e.clock.Now),
+		WebAuthn:  wa,
+		PublicURL: "https://sso.example.com", Now: e.clock.Now,
+		MailSent: func() { mailed.Add(1) },
+	})
+	return rs, svc, &mailed
+}
+
+// TestFinishTOTPRegistrationSurvivesTransactionRetry: when the code has
+// gone stale by the run of the transaction that commits, the answer is the
+// mismatch, and the device announced by the rolled-back first run is not
+// reported as added (no MailSent for a mail that was never queued).
+func TestFinishTOTPRegistrationSurvivesTransactionRetry(t *testing.T) {
+	e := newEnv(t)
+	u := e.user("uma")
+	e.setPassword(u, "tangerine submarine orbit")
+	rs, svc, mailed := e.retrying()
+	flow := e.toRegister(u)
+	enr, err := svc.BeginTOTPRegistration(ctx, flow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := mfa.DecodeSecret(enr.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := mfa.Code(secret, mfa.Step(e.clock.Now()))
+	rs.Between = func() { e.clock.Advance(5 * time.Minute) } // the code expires between the runs
+	rs.Retry.Store(true)
+	n, err := svc.FinishTOTPRegistration(ctx, flow, code, "Phone", browser)
+	rs.Retry.Store(false)
+	if err != nil || n.Step != signin.StepRegisterMFA || n.Message == "" || n.Session != nil {
+		t.Fatalf("FinishTOTPRegistration with a code gone stale in the second run: %+v, %v", n, err)
+	}
+	if devices, err := e.db.ListMFADevices(ctx, u.ID); err != nil || len(devices) != 0 {
+		t.Fatalf("devices = %+v, %v", devices, err)
+	}
+	if got := mailed.Load(); got != 0 {
+		t.Fatalf("MailSent called %d times, though the run that committed queued no mail", got)
+	}
+}
+
+// TestFinishWebAuthnRegistrationSurvivesTransactionRetry: another user
+// registers the same credential while the transaction runs, so the run
+// that commits refuses it; the device of the rolled-back first run is not
+// reported as added.
+func TestFinishWebAuthnRegistrationSurvivesTransactionRetry(t *testing.T) {
+	e := newEnv(t)
+	nora, olga := e.user("nora"), e.user("olga")
+	e.setPassword(nora, "tangerine submarine orbit")
+	e.setPassword(olga, "tangerine submarine orbit")
+	rs, svc, mailed := e.retrying()
+	key := newSoftKey()
+	fn, fo := e.toRegister(nora), e.toRegister(olga)
+	optsN, err := svc.BeginWebAuthnRegistration(ctx, fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	optsO, err := e.svc.BeginWebAuthnRegistration(ctx, fo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs.Between = func() {
+		if n, err := e.svc.FinishWebAuthnRegistration(ctx, fo, key.register(optsO, ceremony{}, t), "key", browser); err != nil || n.Session == nil {
+			t.Errorf("the concurrent registration: %+v, %v", n, err)
+		}
+	}
+	rs.Retry.Store(true)
+	n, err := svc.FinishWebAuthnRegistration(ctx, fn, key.register(optsN, ceremony{}, t), "key", browser)
+	rs.Retry.Store(false)
+	if err != nil || n.Session != nil || n.Message == "" {
+		t.Fatalf("FinishWebAuthnRegistration of a credential taken before the second run: %+v, %v", n, err)
+	}
+	if r := e.lastFailure("CredentialVerification"); r != "CREDENTIAL_ALREADY_REGISTERED" {
+		t.Fatalf("reason %q", r)
+	}
+	if devices, err := e.db.ListMFADevices(ctx, nora.ID); err != nil || len(devices) != 0 {
+		t.Fatalf("devices = %+v, %v", devices, err)
+	}
+	if got := mailed.Load(); got != 0 {
+		t.Fatalf("MailSent called %d times, though the run that committed queued no mail", got)
 	}
 }
