@@ -258,7 +258,9 @@ func (s *Service) UserDeleted(ctx context.Context, tx store.Tx, userID string) e
 	if err := tx.DeleteConsoleGrant(ctx, userID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	s.forget(userID)
+	// After the commit, as Put and Delete do: a decision read meanwhile
+	// would cache the grant from before it.
+	tx.AfterCommit(func() { s.forget(userID) })
 	return nil
 }
 

@@ -99,6 +99,15 @@ type Tx interface {
 	IAMUserWriter
 	TokenWriter
 	ConsoleWriter
+
+	// AfterCommit registers fn to run once the transaction has committed,
+	// before Update returns. It does not run when the transaction (or, in
+	// a group commit, this Update's part of it) rolls back, and the
+	// functions of a run that is rolled back and run again are forgotten.
+	// It is for what must follow the commit, such as clearing a cache that
+	// a concurrent reader would otherwise fill again with the state from
+	// before it.
+	AfterCommit(fn func())
 }
 
 // ListQuery pages through a table in key order.

@@ -314,22 +314,25 @@ func (s *Service) forget() {
 }
 
 // RevokeUser revokes, inside tx, every credential of the user issued up to
-// now. Other replicas see it within CacheTTL.
+// now. This replica forgets its cache when tx commits; other replicas see
+// the revocation within CacheTTL.
 func (s *Service) RevokeUser(ctx context.Context, tx store.Tx, userID string) error {
 	if err := tx.PutCredentialRevocation(ctx, userID, s.now().UTC()); err != nil {
 		return fmt.Errorf("tempcred: revoke credentials of %s: %w", userID, err)
 	}
-	s.forget()
+	// After the commit, not now: a resolution running meanwhile reads the
+	// state from before it and would cache that as still valid.
+	tx.AfterCommit(s.forget)
 	return nil
 }
 
 // RevokeSession revokes, inside tx, the credentials issued under one
-// portal session.
+// portal session; this replica forgets its cache when tx commits.
 func (s *Service) RevokeSession(ctx context.Context, tx store.Tx, sessionID string) error {
 	if _, err := tx.RevokeTempCredentialsOfSession(ctx, sessionID, s.now().UTC()); err != nil {
 		return fmt.Errorf("tempcred: revoke credentials of session %s: %w", sessionID, err)
 	}
-	s.forget()
+	tx.AfterCommit(s.forget)
 	return nil
 }
 

@@ -291,6 +291,37 @@ func TestRevocationAndCache(t *testing.T) {
 	}
 }
 
+// TestRevocationForgetsCacheAfterCommit: a resolution that runs while the
+// revoking transaction is still open reads the state from before it; the
+// revoking replica must not keep that answer once the revocation has
+// committed.
+func TestRevocationForgetsCacheAfterCommit(t *testing.T) {
+	f := newFixture(t, time.Hour) // a cache entry would outlive the test
+	if err := f.db.Update(ctx, func(tx store.Tx) error {
+		if err := f.svc.RevokeUser(ctx, tx, "u1"); err != nil {
+			return err
+		}
+		// Another request on this replica, outside the transaction.
+		s, err := f.svc.Resolve(ctx, f.creds.AccessKeyID)
+		if err != nil {
+			return err
+		}
+		if s.Revoked {
+			t.Error("a resolution outside the transaction saw its uncommitted revocation")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.svc.Resolve(ctx, f.creds.AccessKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Revoked {
+		t.Fatal("after the revocation committed, this replica still answers from what it cached before the commit")
+	}
+}
+
 // otherFirst returns s with its first character replaced by a different
 // one, so a "tampered" value always differs.
 func otherFirst(s string) string {

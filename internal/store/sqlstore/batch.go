@@ -51,6 +51,9 @@ type writeRequest struct {
 	fn   func(tx store.Tx) error
 	err  error
 	done chan struct{}
+	// after holds fn's AfterCommit functions, run when the batch has
+	// committed if fn succeeded.
+	after []func()
 }
 
 func newBatcher(db *sql.DB, d *dialect, stmts *stmtCache, log *slog.Logger) *batcher {
@@ -129,6 +132,11 @@ func (b *batcher) runBatch(batch []*writeRequest) {
 			if err != nil && r.err == nil {
 				r.err = err
 			}
+			if r.err == nil {
+				for _, f := range r.after {
+					f()
+				}
+			}
 			close(r.done)
 		}
 	}
@@ -143,6 +151,7 @@ func (b *batcher) runBatch(batch []*writeRequest) {
 		// fails, rolling the whole transaction back undoes exactly it.
 		// That saves two statements on every write of a quiet server.
 		r := batch[0]
+		q.afterCommit = &r.after
 		if r.err = r.ctx.Err(); r.err == nil {
 			r.err = b.runAlone(q, r)
 		}
@@ -163,6 +172,7 @@ func (b *batcher) runBatch(batch []*writeRequest) {
 			r.err = err
 			continue
 		}
+		q.afterCommit = &r.after
 		r.err = b.runOne(ctx, tx, q, r)
 		if errors.Is(r.err, errBatchBroken) {
 			_ = tx.Rollback()

@@ -29,9 +29,20 @@ type queries struct {
 	// stmts, when set, prepares each query once for the pool that db
 	// belongs to (SQLite only).
 	stmts *stmtCache
+	// afterCommit collects the AfterCommit functions of the Update whose
+	// function is running (set by the writer before it calls it).
+	afterCommit *[]func()
 }
 
 var _ store.Tx = (*queries)(nil)
+
+// AfterCommit implements store.Tx.
+func (q *queries) AfterCommit(fn func()) {
+	if q.afterCommit == nil {
+		panic("sqlstore: AfterCommit outside a write transaction")
+	}
+	*q.afterCommit = append(*q.afterCommit, fn)
+}
 
 func (q *queries) ctx(ctx context.Context) context.Context {
 	if q.detached {

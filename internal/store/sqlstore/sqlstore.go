@@ -161,12 +161,16 @@ func (db *DB) updateOnce(ctx context.Context, fn func(tx store.Tx) error) (err e
 			panic(p)
 		}
 	}()
-	if err := fn(&queries{db: tx, d: db.dialect, writable: true}); err != nil {
+	var after []func()
+	if err := fn(&queries{db: tx, d: db.dialect, writable: true, afterCommit: &after}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: commit: %w", db.dialect.translate(err))
+	}
+	for _, f := range after {
+		f()
 	}
 	return nil
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, newDatabase NewDatabase) {
 		{"Memberships", testMemberships},
 		{"DeleteCascades", testDeleteCascades},
 		{"TransactionRollback", testTransactionRollback},
+		{"AfterCommit", testAfterCommit},
 		{"ConcurrentUniqueWriters", testConcurrentUniqueWriters},
 		{"NoLostUpdates", testNoLostUpdates},
 		{"PaginationStable", testPaginationStable},
