@@ -168,7 +168,10 @@ var ErrNoEvent = errors.New("audit: no event for this change")
 
 // Stage writes the context's event, with its response elements, inside the
 // transaction of the change it records. A transaction that is retried stages
-// the event again; one that rolls back takes the event with it.
+// the event again; one that rolls back takes the event with it. The event
+// counts as staged (Event.Staged) only once the transaction has committed,
+// so that a run rolled back for a retry cannot stand in for the run that
+// commits.
 func Stage(ctx context.Context, tx store.Tx, response any) error {
 	e, ok := FromContext(ctx)
 	if !ok {
@@ -183,7 +186,7 @@ func Stage(ctx context.Context, tx store.Tx, response any) error {
 	if err := tx.AppendAuditEvents(ctx, rec); err != nil {
 		return fmt.Errorf("audit: stage %s: %w", e.EventName, err)
 	}
-	e.staged = true
+	tx.AfterCommit(func() { e.staged = true })
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/store/storetest"
 )
 
 func openStore(t *testing.T) store.Store {
@@ -92,5 +93,35 @@ func TestRecordFailure(t *testing.T) {
 	s.Close()
 	if err := r.Record(context.Background(), audit.NewEvent(time.Now(), "x", "y")); err == nil {
 		t.Fatal("Record on a closed store reported success")
+	}
+}
+
+// TestStagedOnlyByTheCommittedRun: when the store runs a change again (a
+// retry on PostgreSQL) and only the rolled-back run staged the event, the
+// event is not staged, so the API layer records it rather than answering
+// without one.
+func TestStagedOnlyByTheCommittedRun(t *testing.T) {
+	rs := &storetest.RetryingStore{Store: openStore(t)}
+	rs.Retry.Store(true)
+	ev := audit.NewEvent(time.Now(), "identitystore.amazonaws.com", "CreateGroup")
+	ctx := audit.NewContext(context.Background(), ev)
+	runs := 0
+	if err := rs.Update(ctx, func(tx store.Tx) error {
+		runs++
+		if runs == 1 {
+			return audit.Stage(ctx, tx, nil)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 2 {
+		t.Fatalf("%d runs, want 2", runs)
+	}
+	if ev.Staged() {
+		t.Fatal("the event counts as staged though the run that staged it was rolled back")
+	}
+	if evs, _ := rs.ListAuditEvents(ctx, store.AuditQuery{Limit: 10}); len(evs) != 0 {
+		t.Fatalf("%d events stored, want none", len(evs))
 	}
 }
