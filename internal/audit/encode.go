@@ -5,7 +5,8 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/internal/jsonw"
 )
 
 // Every call encodes one event, most of them on the request's goroutine and
@@ -44,17 +45,17 @@ func (e *Event) MarshalJSON() ([]byte, error) {
 func (e *Event) appendJSON(b []byte) ([]byte, error) {
 	var err error
 	b = append(b, `{"eventVersion":`...)
-	b = appendString(b, e.EventVersion)
+	b = jsonw.AppendString(b, e.EventVersion)
 	b = append(b, `,"userIdentity":`...)
 	b = e.UserIdentity.appendJSON(b)
-	b = appendMember(b, "eventTime", e.EventTime)
-	b = appendMember(b, "eventSource", e.EventSource)
-	b = appendMember(b, "eventName", e.EventName)
-	b = appendMember(b, "awsRegion", e.AWSRegion)
-	b = appendMember(b, "sourceIPAddress", e.SourceIPAddress)
-	b = appendMember(b, "userAgent", e.UserAgent)
-	b = appendOptional(b, "errorCode", e.ErrorCode)
-	b = appendOptional(b, "errorMessage", e.ErrorMessage)
+	b = jsonw.AppendMember(b, "eventTime", e.EventTime)
+	b = jsonw.AppendMember(b, "eventSource", e.EventSource)
+	b = jsonw.AppendMember(b, "eventName", e.EventName)
+	b = jsonw.AppendMember(b, "awsRegion", e.AWSRegion)
+	b = jsonw.AppendMember(b, "sourceIPAddress", e.SourceIPAddress)
+	b = jsonw.AppendMember(b, "userAgent", e.UserAgent)
+	b = jsonw.AppendOptional(b, "errorCode", e.ErrorCode)
+	b = jsonw.AppendOptional(b, "errorMessage", e.ErrorMessage)
 	b = append(b, `,"requestParameters":`...)
 	if b, err = appendValue(b, e.RequestParameters, 0); err != nil {
 		return nil, err
@@ -69,57 +70,41 @@ func (e *Event) appendJSON(b []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	b = appendOptional(b, "requestID", e.RequestID)
-	b = appendMember(b, "eventID", e.EventID)
+	b = jsonw.AppendOptional(b, "requestID", e.RequestID)
+	b = jsonw.AppendMember(b, "eventID", e.EventID)
 	b = append(b, `,"readOnly":`...)
 	b = strconv.AppendBool(b, e.ReadOnly)
-	b = appendMember(b, "eventType", e.EventType)
+	b = jsonw.AppendMember(b, "eventType", e.EventType)
 	b = append(b, `,"managementEvent":`...)
 	b = strconv.AppendBool(b, e.ManagementEvent)
-	b = appendMember(b, "recipientAccountId", e.RecipientAccountID)
-	b = appendMember(b, "eventCategory", e.EventCategory)
+	b = jsonw.AppendMember(b, "recipientAccountId", e.RecipientAccountID)
+	b = jsonw.AppendMember(b, "eventCategory", e.EventCategory)
 	if len(e.ServiceEventDetails) > 0 {
 		b = append(b, `,"serviceEventDetails":`...)
 		if b, err = appendMap(b, e.ServiceEventDetails, 0); err != nil {
 			return nil, err
 		}
 	}
-	b = appendOptional(b, "sessionCredentialFromConsole", e.SessionCredentialFromConsole)
+	b = jsonw.AppendOptional(b, "sessionCredentialFromConsole", e.SessionCredentialFromConsole)
 	return append(b, '}'), nil
 }
 
 func (u *UserIdentity) appendJSON(b []byte) []byte {
 	b = append(b, `{"type":`...)
-	b = appendString(b, u.Type)
-	b = appendOptional(b, "principalId", u.PrincipalID)
-	b = appendOptional(b, "arn", u.ARN)
-	b = appendOptional(b, "accountId", u.AccountID)
-	b = appendOptional(b, "accessKeyId", u.AccessKeyID)
-	b = appendOptional(b, "userName", u.UserName)
+	b = jsonw.AppendString(b, u.Type)
+	b = jsonw.AppendOptional(b, "principalId", u.PrincipalID)
+	b = jsonw.AppendOptional(b, "arn", u.ARN)
+	b = jsonw.AppendOptional(b, "accountId", u.AccountID)
+	b = jsonw.AppendOptional(b, "accessKeyId", u.AccessKeyID)
+	b = jsonw.AppendOptional(b, "userName", u.UserName)
 	if o := u.OnBehalfOf; o != nil {
 		b = append(b, `,"onBehalfOf":{"userId":`...)
-		b = appendString(b, o.UserID)
-		b = appendMember(b, "identityStoreArn", o.IdentityStoreARN)
+		b = jsonw.AppendString(b, o.UserID)
+		b = jsonw.AppendMember(b, "identityStoreArn", o.IdentityStoreARN)
 		b = append(b, '}')
 	}
-	b = appendOptional(b, "credentialId", u.CredentialID)
+	b = jsonw.AppendOptional(b, "credentialId", u.CredentialID)
 	return append(b, '}')
-}
-
-// appendMember appends ,"name":"value".
-func appendMember(b []byte, name, value string) []byte {
-	b = append(b, ',', '"')
-	b = append(b, name...)
-	b = append(b, '"', ':')
-	return appendString(b, value)
-}
-
-// appendOptional is appendMember for an omitempty member.
-func appendOptional(b []byte, name, value string) []byte {
-	if value == "" {
-		return b
-	}
-	return appendMember(b, name, value)
 }
 
 // maxDepth bounds the nesting the encoder follows itself; deeper values
@@ -145,7 +130,7 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case JSONAppender:
 		return x.AppendJSON(b), nil
 	case string:
-		return appendString(b, x), nil
+		return jsonw.AppendString(b, x), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case int:
@@ -159,9 +144,9 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = jsonw.AppendString(b, k)
 			b = append(b, ':')
-			b = appendString(b, x[k])
+			b = jsonw.AppendString(b, x[k])
 		}
 		return append(b, '}'), nil
 	case map[string]any:
@@ -178,7 +163,7 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, s)
+			b = jsonw.AppendString(b, s)
 		}
 		return append(b, ']'), nil
 	case []any:
@@ -223,7 +208,7 @@ func appendMap(b []byte, m map[string]any, depth int) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = jsonw.AppendString(b, k)
 		b = append(b, ':')
 		if b, err = appendValue(b, m[k], depth+1); err != nil {
 			return nil, err
@@ -248,74 +233,3 @@ func appendMarshal(b []byte, v any) ([]byte, error) {
 	}
 	return append(b, out...), nil
 }
-
-const hexDigits = "0123456789abcdef"
-
-// plain marks the ASCII bytes a JSON string holds unescaped: not control
-// characters, quote or backslash, nor the HTML characters encoding/json
-// escapes.
-var plain = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
-
-// appendString appends s as a JSON string, escaped exactly as
-// encoding/json escapes it (HTML characters, U+2028 and U+2029 included,
-// invalid UTF-8 replaced by U+FFFD).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if plain[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-// AppendString appends s to b as a JSON string, escaped as encoding/json
-// escapes it; for JSONAppender implementations.
-func AppendString(b []byte, s string) []byte { return appendString(b, s) }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/jsonw"
 )
 
 // AuditKey is the additionalEventData member that carries the decisions of
@@ -29,17 +30,17 @@ type AuditDecision struct {
 // audit event's encoder calls it for every decision of a call.
 func (d AuditDecision) AppendJSON(b []byte) []byte {
 	b = append(b, `{"action":`...)
-	b = audit.AppendString(b, d.Action)
+	b = jsonw.AppendString(b, d.Action)
 	b = append(b, `,"resource":`...)
-	b = audit.AppendString(b, d.Resource)
+	b = jsonw.AppendString(b, d.Resource)
 	b = append(b, `,"decision":`...)
-	b = audit.AppendString(b, d.Decision)
+	b = jsonw.AppendString(b, d.Decision)
 	for _, m := range [...]struct{ name, value string }{{"layer", d.Layer}, {"policy", d.Policy}} {
 		if m.value != "" {
 			b = append(b, `,"`...)
 			b = append(b, m.name...)
 			b = append(b, `":`...)
-			b = audit.AppendString(b, m.value)
+			b = jsonw.AppendString(b, m.value)
 		}
 	}
 	if d.Statement != nil {
@@ -51,7 +52,7 @@ func (d AuditDecision) AppendJSON(b []byte) []byte {
 			b = append(b, `,"`...)
 			b = append(b, m.name...)
 			b = append(b, `":`...)
-			b = audit.AppendString(b, m.value)
+			b = jsonw.AppendString(b, m.value)
 		}
 	}
 	return append(b, '}')

@@ -3,7 +3,8 @@ package awsmodel
 import (
 	"encoding/base64"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/internal/jsonw"
 )
 
 // MaxRedactDepth is how deep ValidateJSONRedacted follows nested values;
@@ -46,7 +47,7 @@ func appendRedacted(b []byte, s *Shape, n *node, depth int, hidden string) []byt
 		return append(b, "null"...)
 	}
 	if s.Sensitive || s.Document || n.kind == kDocument || depth > MaxRedactDepth {
-		return appendJSONString(b, hidden)
+		return jsonw.AppendString(b, hidden)
 	}
 	switch n.kind {
 	case kStruct:
@@ -61,7 +62,7 @@ func appendRedacted(b []byte, s *Shape, n *node, depth int, hidden string) []byt
 				b = append(b, ',')
 			}
 			first = false
-			b = appendJSONString(b, m.path)
+			b = jsonw.AppendString(b, m.path)
 			b = append(b, ':')
 			b = appendRedacted(b, m.Shape, c, depth+1, hidden)
 		}
@@ -80,7 +81,7 @@ func appendRedacted(b []byte, s *Shape, n *node, depth int, hidden string) []byt
 		if len(n.elems) > 0 && s.MapKey.Shape.Sensitive {
 			// Every key reads the same once hidden: one member, the
 			// last value, as a map keyed by the hidden keys would hold.
-			b = appendJSONString(b, hidden)
+			b = jsonw.AppendString(b, hidden)
 			b = append(b, ':')
 			b = appendRedacted(b, s.MapValue.Shape, &n.elems[len(n.elems)-1], depth+1, hidden)
 			return append(b, '}')
@@ -89,20 +90,20 @@ func appendRedacted(b []byte, s *Shape, n *node, depth int, hidden string) []byt
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, string(n.elems[i].str))
+			b = jsonw.AppendString(b, string(n.elems[i].str))
 			b = append(b, ':')
 			b = appendRedacted(b, s.MapValue.Shape, &n.elems[i+1], depth+1, hidden)
 		}
 		return append(b, '}')
 	case kString:
-		return appendJSONString(b, string(n.str))
+		return jsonw.AppendString(b, string(n.str))
 	case kNumber, kTimestamp:
 		if isJSONNumber(n.str) {
 			return append(b, n.str...)
 		}
 		// A float beyond float64 keeps a text JSON cannot hold as a
 		// number ("+Inf").
-		return appendJSONString(b, string(n.str))
+		return jsonw.AppendString(b, string(n.str))
 	case kBool:
 		return strconv.AppendBool(b, n.b)
 	case kBlob:
@@ -118,53 +119,4 @@ func isJSONNumber(text []byte) bool {
 	d := decoder{data: text}
 	_, ok := d.number()
 	return ok && d.pos == len(text)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string, escaped as encoding/json
-// escapes it.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			if r == utf8.RuneError {
-				b = append(b, `\ufffd`...)
-			} else {
-				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			}
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -14,10 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/fault"
+	"github.com/gatehouse/gatehouse/internal/jsonw"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -263,33 +263,21 @@ func appendUser(b []byte, u store.RawUser, storeID string, extensions []string) 
 		return append(b, enc...), nil
 	}
 	b = append(b, `{"IdentityStoreId":`...)
-	b = audit.AppendString(b, storeID)
+	b = jsonw.AppendString(b, storeID)
 	b = append(b, `,"UserId":`...)
-	b = audit.AppendString(b, u.ID)
-	b = appendOptional(b, "UserName", u.UserName)
-	b = appendOptional(b, "DisplayName", u.DisplayName)
-	b = appendOptional(b, "UserStatus", u.Status)
+	b = jsonw.AppendString(b, u.ID)
+	b = jsonw.AppendOptional(b, "UserName", u.UserName)
+	b = jsonw.AppendOptional(b, "DisplayName", u.DisplayName)
+	b = jsonw.AppendOptional(b, "UserStatus", u.Status)
 	b = appendTime(b, "CreatedAt", u.CreatedAt)
-	b = appendOptional(b, "CreatedBy", u.CreatedBy)
+	b = jsonw.AppendOptional(b, "CreatedBy", u.CreatedBy)
 	b = appendTime(b, "UpdatedAt", u.UpdatedAt)
-	b = appendOptional(b, "UpdatedBy", u.UpdatedBy)
+	b = jsonw.AppendOptional(b, "UpdatedBy", u.UpdatedBy)
 	if members := bytes.TrimSpace(p[1 : len(p)-1]); len(members) > 0 {
 		b = append(b, ',')
 		b = append(b, members...)
 	}
 	return append(b, '}'), nil
-}
-
-// appendOptional appends ,"name":value for a string member that
-// encoding/json would omit when empty.
-func appendOptional(b []byte, name, value string) []byte {
-	if value == "" {
-		return b
-	}
-	b = append(b, ',', '"')
-	b = append(b, name...)
-	b = append(b, '"', ':')
-	return audit.AppendString(b, value)
 }
 
 // appendTime appends ,"name":time as a *awsapi.Time member from TimePtr:

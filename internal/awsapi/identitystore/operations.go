@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/directory"
+	"github.com/gatehouse/gatehouse/internal/jsonw"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -154,7 +154,7 @@ func (a *api) listUsers(ctx context.Context, in *listIn) (*awsapi.EncodedOutput,
 	if len(users) > 0 {
 		if token := a.pages.Next(scope, more, users[len(users)-1].ID); token != "" {
 			b = append(b, `,"NextToken":`...)
-			b = audit.AppendString(b, token)
+			b = jsonw.AppendString(b, token)
 		}
 	}
 	return &awsapi.EncodedOutput{JSON: append(b, '}')}, nil
