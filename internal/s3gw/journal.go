@@ -77,20 +77,7 @@ func (j *Journal) RecordNow(ctx context.Context, ev *audit.Event) error { return
 // changed after Enqueue. wait is for one goroutine; calling it again
 // returns the first answer.
 func (j *Journal) Enqueue(ev *audit.Event) (wait func() error) {
-	p := &pendingEvent{ev: ev, done: make(chan error, 1)}
-	j.mu.Lock()
-	j.pending = append(j.pending, p)
-	var batch []*pendingEvent
-	switch {
-	case len(j.pending) >= j.maxBatch || j.linger < 0:
-		batch = j.take()
-	case len(j.pending) == 1:
-		j.timer = time.AfterFunc(j.linger, j.flush)
-	}
-	j.mu.Unlock()
-	if batch != nil {
-		j.write(batch)
-	}
+	p := j.queue(ev, false)
 	var err error
 	waited := false
 	return func() error {
@@ -112,6 +99,15 @@ func (j *Journal) Enqueue(ev *audit.Event) (wait func() error) {
 }
 
 func (j *Journal) record(ev *audit.Event, now bool) error {
+	// Once queued the event is written even if ctx ends: giving up here
+	// could report failure for an event that then commits.
+	return <-j.queue(ev, now).done
+}
+
+// queue adds the event to the pending ones and commits them all when now
+// is set, the batch is full or the journal does not linger; otherwise the
+// first event of a batch starts the linger's timer.
+func (j *Journal) queue(ev *audit.Event, now bool) *pendingEvent {
 	p := &pendingEvent{ev: ev, done: make(chan error, 1)}
 	j.mu.Lock()
 	j.pending = append(j.pending, p)
@@ -126,9 +122,7 @@ func (j *Journal) record(ev *audit.Event, now bool) error {
 	if batch != nil {
 		j.write(batch)
 	}
-	// Once queued the event is written even if ctx ends: giving up here
-	// could report failure for an event that then commits.
-	return <-p.done
+	return p
 }
 
 // take removes the pending events; j.mu is held.
