@@ -25,16 +25,23 @@ func (c *countingWriter) RecordAll(ctx context.Context, evs ...*audit.Event) err
 	return c.rec.RecordAll(ctx, evs...)
 }
 
+// openCounted opens a SQLite store and an audit writer on it that counts
+// its commits.
+func openCounted(t *testing.T) (store.Store, *countingWriter) {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), sqlstore.Config{Driver: "sqlite", Path: sqltest.SQLitePath(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, &countingWriter{rec: audit.NewRecorder(db)}
+}
+
 // TestJournalGathersEvents: concurrent events share commits, every one is
 // durable when Record returns, and RecordNow does not wait for the linger.
 func TestJournalGathersEvents(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, sqlstore.Config{Driver: "sqlite", Path: sqltest.SQLitePath(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	w := &countingWriter{rec: audit.NewRecorder(db)}
+	db, w := openCounted(t)
 	j := NewJournal(w, 50*time.Millisecond)
 	const n = 40
 	var wg sync.WaitGroup
@@ -75,12 +82,7 @@ func TestJournalGathersEvents(t *testing.T) {
 // reported to every waiter of its batch.
 func TestJournalEnqueue(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, sqlstore.Config{Driver: "sqlite", Path: sqltest.SQLitePath(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	w := &countingWriter{rec: audit.NewRecorder(db)}
+	db, w := openCounted(t)
 
 	// With a linger of an hour, waiting commits at once, and takes the
 	// other waiting events along.
