@@ -279,6 +279,13 @@ func (d *userDest) raw() store.RawUser {
 	}
 }
 
+// scanRawUser is scanUser without decoding the profile.
+func scanRawUser(s scanner) (store.RawUser, error) {
+	var d userDest
+	err := s.Scan(d.dests()...)
+	return d.raw(), err
+}
+
 func nullable(s string) any {
 	if s == "" {
 		return nil
@@ -351,25 +358,7 @@ func (q *queries) ListUsers(ctx context.Context, lq store.ListQuery) ([]store.Us
 }
 
 func (q *queries) ListRawUsers(ctx context.Context, lq store.ListQuery) ([]store.RawUser, error) {
-	rows, err := q.query(ctx, `SELECT `+userColumns+` FROM users WHERE id > ? ORDER BY id LIMIT ?`, lq.After, lq.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list raw users: %w", err)
-	}
-	defer rows.Close()
-	// Pages are small (the directory asks for at most 101 rows); the bound
-	// keeps an unusual limit from allocating much before any row is read.
-	out := make([]store.RawUser, 0, min(max(lq.Limit, 0), 1000))
-	for rows.Next() {
-		var d userDest
-		if err := rows.Scan(d.dests()...); err != nil {
-			return nil, fmt.Errorf("sqlstore: list raw users: %w", err)
-		}
-		out = append(out, d.raw())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: list raw users: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, q, "list raw users", scanRawUser, `SELECT `+userColumns+` FROM users WHERE id > ? ORDER BY id LIMIT ?`, lq.After, lq.Limit)
 }
 
 func (q *queries) CountUsers(ctx context.Context) (int, error) {
